@@ -1,0 +1,51 @@
+import { rejection } from './errors.js';
+import type { HeaderInput, ReceiverRequest } from './types.js';
+
+/** The raw bytes, without copying when they already are bytes. */
+export function toBuffer(body: ReceiverRequest['body']): Buffer {
+  if (Buffer.isBuffer(body)) return body;
+  if (typeof body === 'string') return Buffer.from(body, 'utf8');
+  if (body instanceof Uint8Array) return Buffer.from(body.buffer, body.byteOffset, body.byteLength);
+  if (body instanceof ArrayBuffer) return Buffer.from(body);
+  throw new TypeError('hookgate: body must be a Buffer, Uint8Array, ArrayBuffer or string (the raw request bytes)');
+}
+
+/** Lower-cased header names; repeated headers joined with ", " as HTTP defines. */
+export function normalizeHeaders(input: HeaderInput): Record<string, string> {
+  const out: Record<string, string> = Object.create(null) as Record<string, string>;
+  if (typeof Headers !== 'undefined' && input instanceof Headers) {
+    input.forEach((value, name) => {
+      out[name] = value;
+    });
+    return out;
+  }
+  if (Symbol.iterator in input) {
+    for (const [name, value] of input as Iterable<readonly [string, string]>) add(out, name.toLowerCase(), value);
+    return out;
+  }
+  const record = input as Readonly<Record<string, string | readonly string[] | number | undefined>>;
+  for (const name in record) {
+    const value = record[name];
+    if (value === undefined) continue;
+    add(
+      out,
+      name.toLowerCase(),
+      typeof value === 'string' ? value : Array.isArray(value) ? value.join(', ') : String(value),
+    );
+  }
+  return out;
+}
+
+function add(out: Record<string, string>, name: string, value: string): void {
+  const existing = out[name];
+  out[name] = existing === undefined ? value : `${existing}, ${value}`;
+}
+
+export function parseJsonBody(body: Buffer): unknown {
+  if (body.length === 0) throw rejection('invalid_json', 'The body is empty, not JSON');
+  try {
+    return JSON.parse(body.toString('utf8')) as unknown;
+  } catch {
+    throw rejection('invalid_json', 'The body is not valid JSON');
+  }
+}

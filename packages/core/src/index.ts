@@ -1,0 +1,45 @@
+export type { HookgateErrorCode, HookgateErrorOptions } from './errors.js';
+export { ERROR_STATUS, HookgateError, isHookgateError } from './errors.js';
+export type {
+  DedupeOptions,
+  ErrorHandler,
+  EventOutput,
+  Handler,
+  Receiver,
+  ReceiverOptions,
+} from './receiver.js';
+export { createReceiver, errorResponse } from './receiver.js';
+export type { EventSchemas, StandardSchemaV1 } from './schema.js';
+export { SchemaMismatchError } from './schema.js';
+export type { GitHubOptions } from './schemes/github.js';
+export { github } from './schemes/github.js';
+export type { HmacOptions } from './schemes/hmac.js';
+export { hmac } from './schemes/hmac.js';
+export type { HmacAlgorithm, SecretOptions, SignatureEncoding } from './schemes/shared.js';
+export type { ShopifyOptions } from './schemes/shopify.js';
+export { shopify } from './schemes/shopify.js';
+export type { SlackOptions } from './schemes/slack.js';
+export { slack } from './schemes/slack.js';
+export type { StandardWebhooksOptions } from './schemes/standard-webhooks.js';
+export { standardWebhooks } from './schemes/standard-webhooks.js';
+export type { StripeOptions } from './schemes/stripe.js';
+export { stripe } from './schemes/stripe.js';
+export type { TokenOptions } from './schemes/token.js';
+export { token } from './schemes/token.js';
+export type { MemoryStoreOptions } from './stores/memory-store.js';
+export { MemoryStore } from './stores/memory-store.js';
+export type { ClaimResult, DedupeStore } from './stores/store.js';
+export type {
+  DeliveryContext,
+  DeliveryInfo,
+  DeliveryOutcome,
+  DeliveryRecord,
+  HeaderInput,
+  MaybePromise,
+  ReceiverRequest,
+  ReceiverResponse,
+  Scheme,
+  SchemeRequest,
+  VerifiedSignature,
+} from './types.js';
+export type { Tolerance } from './window.js';

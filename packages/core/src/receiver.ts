@@ -1,0 +1,349 @@
+import { normalizeHeaders, parseJsonBody, toBuffer } from './body.js';
+import { configError, HookgateError, isHookgateError, rejection } from './errors.js';
+import { type EventSchemas, type StandardSchemaV1, validate } from './schema.js';
+import { MemoryStore } from './stores/memory-store.js';
+import type { DedupeStore } from './stores/store.js';
+import type {
+  DeliveryContext,
+  DeliveryInfo,
+  DeliveryOutcome,
+  DeliveryRecord,
+  MaybePromise,
+  ReceiverRequest,
+  ReceiverResponse,
+  Scheme,
+  SchemeRequest,
+} from './types.js';
+import { checkWindow, resolveTolerance, type Tolerance } from './window.js';
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+export interface DedupeOptions {
+  /** Where claims and processed ids live. Default: a new MemoryStore. */
+  store?: DedupeStore;
+  /**
+   * The dedupe key for a delivery. Default: `<scheme>:<delivery id>`.
+   * Return undefined to process that delivery without dedupe.
+   */
+  key?: (event: unknown, ctx: DeliveryContext) => string | undefined;
+  /** How long a claim holds while its handler runs. Default 60 s. */
+  leaseMs?: number;
+  /** How long a processed id is remembered: the senders' retry horizon. Default 3 days. */
+  ttlMs?: number;
+  /** Process without dedupe when the store fails, instead of answering 503. Default false. */
+  failOpen?: boolean;
+}
+
+export interface ReceiverOptions<E extends EventSchemas = EventSchemas> {
+  scheme: Scheme;
+  /** Seconds a signed timestamp may lie in the past or future. Default 300 each way. */
+  tolerance?: Tolerance;
+  /** Schemas by event type; their handlers get the validated, typed output. */
+  events?: E;
+  /** On by default with a MemoryStore; `false` turns it off. */
+  dedupe?: DedupeOptions | false;
+  /** Largest body accepted, in bytes. Default 1 MiB. */
+  maxBodyBytes?: number;
+  /** The clock, in milliseconds since the epoch. Default Date.now. */
+  now?: () => number;
+  /** Receives one record per delivery, whatever its outcome. Must not throw. */
+  observe?: (record: DeliveryRecord) => void;
+}
+
+export type Handler<T> = (event: T, ctx: DeliveryContext) => MaybePromise<unknown>;
+export type ErrorHandler = (error: HookgateError, ctx: DeliveryContext | undefined) => void;
+export type EventOutput<E extends EventSchemas, K extends keyof E> = StandardSchemaV1.InferOutput<E[K]>;
+
+export interface Receiver<E extends EventSchemas = EventSchemas> {
+  /** The scheme's name, e.g. `stripe`. */
+  readonly scheme: string;
+  /** Largest body accepted, in bytes: adapters stop reading beyond it. */
+  readonly maxBodyBytes: number;
+  /** Handle one event type; with a schema in `events`, the event is typed and validated. */
+  on<K extends keyof E & string>(type: K, handler: Handler<EventOutput<E, K>>): this;
+  on(type: string, handler: Handler<unknown>): this;
+  /** Runs for every verified event, after the type's own handlers. */
+  onAny(handler: Handler<unknown>): this;
+  /** Hears every delivery that did not end in 2xx. Must not throw. */
+  onError(handler: ErrorHandler): this;
+  /** Runs the pipeline over one raw request. Never throws. */
+  handle(request: ReceiverRequest): Promise<ReceiverResponse>;
+}
+
+const JSON_HEADERS = 'application/json';
+
+function okResponse(status: 'processed' | 'duplicate'): ReceiverResponse {
+  return { status: 200, headers: { 'content-type': JSON_HEADERS }, body: `{"status":"${status}"}` };
+}
+
+export function errorResponse(error: HookgateError): ReceiverResponse {
+  const headers: Record<string, string> = { 'content-type': JSON_HEADERS };
+  if (error.retryAfter !== undefined) headers['retry-after'] = String(error.retryAfter);
+  if (error.code === 'method_not_allowed') headers.allow = 'POST';
+  return {
+    status: error.status,
+    headers,
+    body: JSON.stringify({ error: { code: error.code, message: error.message } }),
+  };
+}
+
+function outcomeOf(error: HookgateError): DeliveryOutcome {
+  if (error.status === 409) return 'in-flight';
+  if (error.status === 503) return 'unavailable';
+  if (error.status >= 500) return 'failed';
+  return 'rejected';
+}
+
+function positive(value: number | undefined, fallback: number, what: string): number {
+  const resolved = value ?? fallback;
+  if (!Number.isFinite(resolved) || resolved <= 0) throw configError(`${what} must be a positive number`);
+  return resolved;
+}
+
+/** Seconds for Retry-After: whole, at least 1, at most a minute. */
+function retryAfterSeconds(ms: number | undefined, fallback: number): number {
+  if (ms === undefined || !Number.isFinite(ms) || ms <= 0) return fallback;
+  return Math.min(60, Math.max(1, Math.ceil(ms / 1000)));
+}
+
+const STORE_RETRY_AFTER = 5;
+
+/** Per-delivery facts gathered as the pipeline advances, for records and errors. */
+interface Progress {
+  verified: boolean;
+  ctx: DeliveryContext | undefined;
+  handlerMs: number | undefined;
+}
+
+class HookgateReceiver<E extends EventSchemas> implements Receiver<E> {
+  readonly scheme: string;
+  readonly maxBodyBytes: number;
+  readonly #scheme: Scheme;
+  readonly #window;
+  readonly #schemas: Partial<Record<string, StandardSchemaV1>>;
+  readonly #handlers = new Map<string, Handler<unknown>[]>();
+  readonly #anyHandlers: Handler<unknown>[] = [];
+  readonly #errorHandlers: ErrorHandler[] = [];
+  readonly #now: () => number;
+  readonly #observe: ((record: DeliveryRecord) => void) | undefined;
+  readonly #dedupe:
+    | { store: DedupeStore; key: DedupeOptions['key']; leaseMs: number; ttlMs: number; failOpen: boolean }
+    | undefined;
+
+  constructor(options: ReceiverOptions<E>) {
+    if (!options || typeof options.scheme?.verify !== 'function') {
+      throw configError('createReceiver: a scheme is required, e.g. stripe({ secret })');
+    }
+    this.#scheme = options.scheme;
+    this.scheme = options.scheme.name;
+    this.#window = resolveTolerance(options.tolerance);
+    this.#schemas = { ...(options.events ?? {}) };
+    this.maxBodyBytes = positive(options.maxBodyBytes, 1024 * 1024, 'maxBodyBytes');
+    this.#now = options.now ?? Date.now;
+    this.#observe = options.observe;
+    const dedupe = options.dedupe ?? {};
+    this.#dedupe =
+      dedupe === false
+        ? undefined
+        : {
+            store: dedupe.store ?? new MemoryStore(),
+            key: dedupe.key,
+            leaseMs: positive(dedupe.leaseMs, 60_000, 'dedupe.leaseMs'),
+            ttlMs: positive(dedupe.ttlMs, 3 * DAY_MS, 'dedupe.ttlMs'),
+            failOpen: dedupe.failOpen ?? false,
+          };
+  }
+
+  on(type: string, handler: Handler<never>): this {
+    const list = this.#handlers.get(type);
+    if (list) list.push(handler as Handler<unknown>);
+    else this.#handlers.set(type, [handler as Handler<unknown>]);
+    return this;
+  }
+
+  onAny(handler: Handler<unknown>): this {
+    this.#anyHandlers.push(handler);
+    return this;
+  }
+
+  onError(handler: ErrorHandler): this {
+    this.#errorHandlers.push(handler);
+    return this;
+  }
+
+  async handle(request: ReceiverRequest): Promise<ReceiverResponse> {
+    const started = performance.now();
+    const progress: Progress = { verified: false, ctx: undefined, handlerMs: undefined };
+    try {
+      const { response, outcome } = await this.#run(request, progress);
+      this.#record(outcome, response.status, undefined, progress, started);
+      return response;
+    } catch (caught) {
+      const error = isHookgateError(caught)
+        ? caught
+        : new HookgateError('internal_error', 'The receiver failed unexpectedly', { cause: caught });
+      this.#record(outcomeOf(error), error.status, error.code, progress, started);
+      for (const handler of this.#errorHandlers) {
+        try {
+          handler(error, progress.ctx);
+        } catch {
+          // An error hook must never turn an answer into a crash.
+        }
+      }
+      return errorResponse(error);
+    }
+  }
+
+  async #run(
+    request: ReceiverRequest,
+    progress: Progress,
+  ): Promise<{ response: ReceiverResponse; outcome: DeliveryOutcome }> {
+    if (request.method.toUpperCase() !== 'POST') {
+      throw rejection('method_not_allowed', 'Webhooks are delivered with POST');
+    }
+    const body = toBuffer(request.body);
+    if (body.length > this.maxBodyBytes) {
+      throw rejection('payload_too_large', `The body is larger than ${this.maxBodyBytes} bytes`);
+    }
+    const schemeRequest: SchemeRequest = {
+      method: request.method,
+      url: request.url ?? '/',
+      headers: normalizeHeaders(request.headers),
+      body,
+    };
+
+    // Nothing is parsed before this line: the signature covers the exact bytes.
+    const verified = this.#scheme.verify(schemeRequest);
+    if (verified.timestamp !== undefined) checkWindow(verified.timestamp, this.#now(), this.#window);
+    progress.verified = true;
+
+    const payload = this.#scheme.parse ? this.#scheme.parse(schemeRequest) : parseJsonBody(body);
+    const handshake = this.#scheme.respond?.(payload, schemeRequest);
+    if (handshake) return { response: handshake, outcome: 'challenge' };
+
+    const info = this.#scheme.describe(payload, schemeRequest, verified);
+    const ctx = this.#context(info, verified.timestamp, schemeRequest, undefined);
+    progress.ctx = ctx;
+
+    const schema = info.type === undefined ? undefined : this.#schemas[info.type];
+    const event = schema === undefined ? payload : await validate(schema, info.type ?? '', payload);
+
+    const dedupe = this.#dedupe;
+    const key =
+      dedupe === undefined ? undefined : dedupe.key ? dedupe.key(event, ctx) : info.id && `${this.scheme}:${info.id}`;
+    if (dedupe === undefined || key === undefined) {
+      await this.#dispatch(event, ctx, progress);
+      return { response: okResponse('processed'), outcome: 'processed' };
+    }
+
+    const claim = await this.#storeCall(() => dedupe.store.claim(key, dedupe.leaseMs), dedupe.failOpen);
+    if (claim?.status === 'done') return { response: okResponse('duplicate'), outcome: 'duplicate' };
+    if (claim?.status === 'in-flight') {
+      throw new HookgateError('delivery_in_flight', 'This delivery is being processed right now', {
+        retryAfter: retryAfterSeconds(claim.retryAfterMs, 5),
+      });
+    }
+
+    const keyedCtx = this.#context(info, verified.timestamp, schemeRequest, key);
+    progress.ctx = keyedCtx;
+    try {
+      await this.#dispatch(event, keyedCtx, progress);
+    } catch (error) {
+      if (claim) await this.#settle(() => dedupe.store.release(key, claim.token), keyedCtx);
+      throw error;
+    }
+    if (claim) await this.#settle(() => dedupe.store.complete(key, claim.token, dedupe.ttlMs), keyedCtx);
+    return { response: okResponse('processed'), outcome: 'processed' };
+  }
+
+  #context(info: DeliveryInfo, timestamp: number | undefined, request: SchemeRequest, dedupeKey: string | undefined) {
+    return {
+      scheme: this.scheme,
+      id: info.id,
+      dedupeKey,
+      type: info.type,
+      timestamp,
+      retryNum: info.retryNum,
+      retryReason: info.retryReason,
+      headers: request.headers,
+      rawBody: request.body,
+    } satisfies DeliveryContext;
+  }
+
+  /** A store call: failures become 503 (fail-closed) or undefined (fail-open: go on without dedupe). */
+  async #storeCall<T>(call: () => MaybePromise<T>, failOpen: boolean): Promise<T | undefined> {
+    try {
+      return await call();
+    } catch (cause) {
+      if (failOpen) return undefined;
+      throw new HookgateError('store_unavailable', 'The dedupe store is unavailable', {
+        retryAfter: STORE_RETRY_AFTER,
+        cause,
+      });
+    }
+  }
+
+  /**
+   * complete/release after the handler has run. The answer already stands
+   * (processed, or failed), so a store failure here is reported, not returned:
+   * the lease expires by itself.
+   */
+  async #settle(call: () => MaybePromise<boolean>, ctx: DeliveryContext): Promise<void> {
+    try {
+      await call();
+    } catch (cause) {
+      const error = new HookgateError('store_unavailable', 'The dedupe store failed after the handler ran', { cause });
+      for (const handler of this.#errorHandlers) {
+        try {
+          handler(error, ctx);
+        } catch {
+          // see handle()
+        }
+      }
+    }
+  }
+
+  async #dispatch(event: unknown, ctx: DeliveryContext, progress: Progress): Promise<void> {
+    const handlers = ctx.type === undefined ? undefined : this.#handlers.get(ctx.type);
+    if (handlers === undefined && this.#anyHandlers.length === 0) return;
+    const started = performance.now();
+    try {
+      if (handlers) for (const handler of handlers) await handler(event, ctx);
+      for (const handler of this.#anyHandlers) await handler(event, ctx);
+    } catch (cause) {
+      throw new HookgateError('handler_failed', `The handler for "${ctx.type ?? 'unknown'}" failed`, { cause });
+    } finally {
+      progress.handlerMs = performance.now() - started;
+    }
+  }
+
+  #record(
+    outcome: DeliveryOutcome,
+    status: number,
+    code: DeliveryRecord['code'],
+    progress: Progress,
+    started: number,
+  ): void {
+    if (!this.#observe) return;
+    try {
+      this.#observe({
+        outcome,
+        status,
+        code,
+        scheme: this.scheme,
+        verified: progress.verified,
+        id: progress.ctx?.id,
+        type: progress.ctx?.type,
+        durationMs: performance.now() - started,
+        handlerMs: progress.handlerMs,
+      });
+    } catch {
+      // Observers must not break deliveries.
+    }
+  }
+}
+
+/** Builds a receiver: one scheme, its events and handlers, dedupe on by default. */
+export function createReceiver<const E extends EventSchemas = EventSchemas>(options: ReceiverOptions<E>): Receiver<E> {
+  return new HookgateReceiver<E>(options);
+}

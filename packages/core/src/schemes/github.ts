@@ -1,0 +1,45 @@
+import { rejection } from '../errors.js';
+import type { Scheme } from '../types.js';
+import {
+  collectSecrets,
+  decodeSignature,
+  hmacKeys,
+  invalidSignature,
+  matchesAny,
+  requireHeader,
+  type SecretOptions,
+  stringField,
+} from './shared.js';
+
+export interface GitHubOptions extends SecretOptions {}
+
+const HEADER = 'x-hub-signature-256';
+const PREFIX = 'sha256=';
+
+/**
+ * GitHub: `X-Hub-Signature-256: sha256=<hex HMAC-SHA256 of the body>`.
+ * The type is `x-github-event` plus the payload's `action` (`issues.opened`);
+ * the delivery id is `x-github-delivery`. GitHub signs no timestamp, so
+ * dedupe by delivery id is what stops a replay.
+ */
+export function github(options: GitHubOptions): Scheme {
+  const keys = hmacKeys(collectSecrets(options, 'github'));
+  return {
+    name: 'github',
+    verify(request) {
+      const header = requireHeader(request, HEADER);
+      if (!header.startsWith(PREFIX)) throw rejection('malformed_header', `Header ${HEADER} must start with ${PREFIX}`);
+      const candidate = decodeSignature(header.slice(PREFIX.length), 'hex', 'sha256');
+      if (candidate === undefined || !matchesAny('sha256', keys, [request.body], [candidate])) invalidSignature();
+      return {};
+    },
+    describe(payload, request) {
+      const event = request.headers['x-github-event'];
+      const action = stringField(payload, 'action');
+      return {
+        id: request.headers['x-github-delivery'] || undefined,
+        type: event === undefined || event === '' ? undefined : action === undefined ? event : `${event}.${action}`,
+      };
+    },
+  };
+}

@@ -1,0 +1,116 @@
+import { configError, rejection } from '../errors.js';
+import type { Scheme, SchemeRequest } from '../types.js';
+import {
+  collectSecrets,
+  decodeSignature,
+  type HmacAlgorithm,
+  hmacKeys,
+  invalidSignature,
+  matchesAny,
+  parseTimestampHeader,
+  requireHeader,
+  type SecretOptions,
+  type SignatureEncoding,
+  stringField,
+} from './shared.js';
+
+export interface HmacOptions extends SecretOptions<string | Uint8Array> {
+  /** Names the scheme in dedupe keys and records. Default `hmac`. */
+  name?: string;
+  /** The header holding the signature, e.g. `x-signature`. */
+  header: string;
+  algorithm?: HmacAlgorithm;
+  encoding?: SignatureEncoding;
+  /** Text before the signature in the header, e.g. `sha256=`. */
+  prefix?: string;
+  /**
+   * What is signed, as a template over `{id}`, `{timestamp}` and `{body}`.
+   * Default `{body}`; e.g. `{timestamp}.{body}`.
+   */
+  signedContent?: string;
+  /** Header with the signed send time; enables the timestamp window. */
+  timestampHeader?: string;
+  /** Unit of the timestamp header. Default seconds. */
+  timestampUnit?: 's' | 'ms';
+  /** Header with the delivery id (the dedupe key). */
+  idHeader?: string;
+  /** Body field with the delivery id, used when `idHeader` is absent or empty. */
+  idField?: string;
+  /** Header with the event type. */
+  typeHeader?: string;
+  /** Body field with the event type. Default `type`. */
+  typeField?: string;
+}
+
+type Part = { literal: string } | { field: 'id' | 'timestamp' | 'body' };
+
+function compileTemplate(template: string): Part[] {
+  const parts: Part[] = [];
+  const pattern = /\{(id|timestamp|body)\}/g;
+  let last = 0;
+  for (let match = pattern.exec(template); match !== null; match = pattern.exec(template)) {
+    if (match.index > last) parts.push({ literal: template.slice(last, match.index) });
+    parts.push({ field: match[1] as 'id' | 'timestamp' | 'body' });
+    last = match.index + match[0].length;
+  }
+  if (last < template.length) parts.push({ literal: template.slice(last) });
+  if (!parts.some((part) => 'field' in part && part.field === 'body')) {
+    throw configError('hmac: signedContent must include {body}');
+  }
+  return parts;
+}
+
+/** A generic HMAC sender: any header, algorithm, encoding, prefix and signed content. */
+export function hmac(options: HmacOptions): Scheme {
+  const name = options.name ?? 'hmac';
+  const keys = hmacKeys(collectSecrets(options, name));
+  if (!options.header) throw configError(`${name}: header is required`);
+  const header = options.header.toLowerCase();
+  const algorithm = options.algorithm ?? 'sha256';
+  const encoding = options.encoding ?? 'hex';
+  const prefix = options.prefix ?? '';
+  const template = compileTemplate(options.signedContent ?? '{body}');
+  const timestampHeader = options.timestampHeader?.toLowerCase();
+  const idHeader = options.idHeader?.toLowerCase();
+  const typeHeader = options.typeHeader?.toLowerCase();
+  const typeField = options.typeField ?? 'type';
+  const needsId = template.some((part) => 'field' in part && part.field === 'id');
+  const needsTimestamp = template.some((part) => 'field' in part && part.field === 'timestamp');
+  if (needsId && !idHeader) throw configError(`${name}: signedContent uses {id} but no idHeader is set`);
+  if (needsTimestamp && !timestampHeader) {
+    throw configError(`${name}: signedContent uses {timestamp} but no timestampHeader is set`);
+  }
+
+  return {
+    name,
+    verify(request: SchemeRequest) {
+      const value = requireHeader(request, header);
+      if (!value.startsWith(prefix)) throw rejection('malformed_header', `Header ${header} must start with ${prefix}`);
+      const id = idHeader === undefined ? undefined : requireHeader(request, idHeader);
+      const timestampText = timestampHeader === undefined ? undefined : requireHeader(request, timestampHeader);
+      const timestamp =
+        timestampText === undefined || timestampHeader === undefined
+          ? undefined
+          : parseTimestampHeader(timestampText, timestampHeader, options.timestampUnit ?? 's');
+      const parts = template.map((part) =>
+        'literal' in part
+          ? part.literal
+          : part.field === 'body'
+            ? request.body
+            : part.field === 'id'
+              ? (id ?? '')
+              : (timestampText ?? ''),
+      );
+      const candidate = decodeSignature(value.slice(prefix.length).trim(), encoding, algorithm);
+      if (candidate === undefined || !matchesAny(algorithm, keys, parts, [candidate])) invalidSignature();
+      return { id, timestamp };
+    },
+    describe(payload, request, verified) {
+      const typeFromHeader = typeHeader === undefined ? undefined : request.headers[typeHeader] || undefined;
+      return {
+        id: verified.id ?? (options.idField === undefined ? undefined : stringField(payload, options.idField)),
+        type: typeFromHeader ?? stringField(payload, typeField),
+      };
+    },
+  };
+}

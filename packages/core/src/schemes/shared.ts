@@ -1,0 +1,112 @@
+import { createHmac, createSecretKey, type KeyObject, timingSafeEqual } from 'node:crypto';
+import { configError, rejection } from '../errors.js';
+import type { SchemeRequest } from '../types.js';
+
+export type HmacAlgorithm = 'sha1' | 'sha256' | 'sha384' | 'sha512';
+export type SignatureEncoding = 'hex' | 'base64' | 'base64url';
+
+const DIGEST_BYTES: Record<HmacAlgorithm, number> = { sha1: 20, sha256: 32, sha384: 48, sha512: 64 };
+
+/** One secret or several (rotation): every scheme accepts either. */
+export interface SecretOptions<S = string> {
+  secret?: S | undefined;
+  secrets?: readonly S[] | undefined;
+}
+
+/** All configured secrets; an empty or missing one is a configuration error, never "accept all". */
+export function collectSecrets<S extends string | Uint8Array>(options: SecretOptions<S>, scheme: string): S[] {
+  const list = [...(options.secret === undefined ? [] : [options.secret]), ...(options.secrets ?? [])];
+  if (list.length === 0) throw configError(`${scheme}: a secret is required (secret or secrets)`);
+  for (const secret of list) {
+    if (secret === undefined || secret === null || secret.length === 0) {
+      throw configError(`${scheme}: secrets must not be empty`);
+    }
+  }
+  return list;
+}
+
+/** Prepares HMAC keys once, at construction. */
+export function hmacKeys(secrets: readonly (string | Uint8Array)[]): KeyObject[] {
+  return secrets.map((secret) =>
+    createSecretKey(typeof secret === 'string' ? Buffer.from(secret, 'utf8') : Buffer.from(secret)),
+  );
+}
+
+/**
+ * HMAC over the parts in order, without concatenating them into a copy.
+ * Returns one digest per key (rotation).
+ */
+export function hmacDigest(algorithm: HmacAlgorithm, key: KeyObject, parts: readonly (string | Buffer)[]): Buffer {
+  const mac = createHmac(algorithm, key);
+  for (const part of parts) mac.update(part);
+  return mac.digest();
+}
+
+/** Constant-time equality of two byte strings; lengths are public. */
+export function safeEqual(a: Buffer, b: Buffer): boolean {
+  return a.length === b.length && timingSafeEqual(a, b);
+}
+
+/**
+ * Decodes a signature strictly: the text must be exactly as long as the digest's
+ * encoding, so truncated or padded-with-junk values never decode to a match.
+ */
+export function decodeSignature(
+  text: string,
+  encoding: SignatureEncoding,
+  algorithm: HmacAlgorithm,
+): Buffer | undefined {
+  const bytes = DIGEST_BYTES[algorithm];
+  const expectedLength =
+    encoding === 'hex' ? bytes * 2 : encoding === 'base64' ? Math.ceil(bytes / 3) * 4 : Math.ceil((bytes * 4) / 3);
+  if (text.length !== expectedLength) return undefined;
+  const decoded = Buffer.from(text, encoding);
+  return decoded.length === bytes ? decoded : undefined;
+}
+
+/** True when any key's digest equals any candidate signature. */
+export function matchesAny(
+  algorithm: HmacAlgorithm,
+  keys: readonly KeyObject[],
+  parts: readonly (string | Buffer)[],
+  candidates: readonly Buffer[],
+): boolean {
+  if (candidates.length === 0) return false;
+  for (const key of keys) {
+    const digest = hmacDigest(algorithm, key, parts);
+    for (const candidate of candidates) {
+      if (safeEqual(digest, candidate)) return true;
+    }
+  }
+  return false;
+}
+
+export function requireHeader(request: SchemeRequest, name: string): string {
+  const value = request.headers[name];
+  if (value === undefined || value === '') throw rejection('missing_header', `Missing required header ${name}`);
+  return value;
+}
+
+const DIGITS = /^[0-9]{1,15}$/;
+
+/** Strict integer parsing for signed timestamps: "123abc", "1e9", " 12" and "-5" are malformed. */
+export function parseTimestampHeader(value: string, header: string, unit: 's' | 'ms' = 's'): number {
+  if (!DIGITS.test(value)) throw rejection('malformed_header', `Header ${header} is not an integer timestamp`);
+  const parsed = Number(value);
+  return unit === 'ms' ? Math.floor(parsed / 1000) : parsed;
+}
+
+export function invalidSignature(): never {
+  throw rejection('invalid_signature', 'No signature matched');
+}
+
+/** A string property of a parsed JSON object, or undefined. */
+export function stringField(payload: unknown, field: string): string | undefined {
+  if (payload === null || typeof payload !== 'object') return undefined;
+  const value = (payload as Record<string, unknown>)[field];
+  return typeof value === 'string' && value.length > 0 ? value : undefined;
+}
+
+export function encodeDigest(digest: Buffer, encoding: SignatureEncoding): string {
+  return digest.toString(encoding);
+}

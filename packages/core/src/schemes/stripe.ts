@@ -1,0 +1,52 @@
+import { rejection } from '../errors.js';
+import type { Scheme } from '../types.js';
+import {
+  collectSecrets,
+  decodeSignature,
+  hmacKeys,
+  invalidSignature,
+  matchesAny,
+  parseTimestampHeader,
+  requireHeader,
+  type SecretOptions,
+  stringField,
+} from './shared.js';
+
+export interface StripeOptions extends SecretOptions {}
+
+const HEADER = 'stripe-signature';
+
+/**
+ * Stripe: `Stripe-Signature: t=<ts>,v1=<hex>[,v1=<hex>…]`, HMAC-SHA256 over
+ * `<t>.<body>` keyed by the endpoint secret's UTF-8 bytes (`whsec_` included).
+ * The dedupe key is the event `id` in the body.
+ */
+export function stripe(options: StripeOptions): Scheme {
+  const keys = hmacKeys(collectSecrets(options, 'stripe'));
+  return {
+    name: 'stripe',
+    verify(request) {
+      const header = requireHeader(request, HEADER);
+      let timestampText: string | undefined;
+      const candidates: Buffer[] = [];
+      for (const item of header.split(',')) {
+        const eq = item.indexOf('=');
+        if (eq <= 0) continue;
+        const name = item.slice(0, eq).trim();
+        const value = item.slice(eq + 1).trim();
+        if (name === 't') timestampText = value;
+        else if (name === 'v1') {
+          const decoded = decodeSignature(value, 'hex', 'sha256');
+          if (decoded !== undefined) candidates.push(decoded);
+        }
+      }
+      if (timestampText === undefined) throw rejection('malformed_header', `Header ${HEADER} has no timestamp`);
+      const timestamp = parseTimestampHeader(timestampText, HEADER);
+      if (!matchesAny('sha256', keys, [timestampText, '.', request.body], candidates)) invalidSignature();
+      return { timestamp };
+    },
+    describe(payload) {
+      return { id: stringField(payload, 'id'), type: stringField(payload, 'type') };
+    },
+  };
+}

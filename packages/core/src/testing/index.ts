@@ -1,0 +1,20 @@
+export type {
+  GitHubSignInput,
+  HmacSignInput,
+  ShopifySignInput,
+  SignableBody,
+  SlackSignInput,
+  StandardWebhooksSignInput,
+  StripeSignInput,
+} from './sign.js';
+export {
+  generateStandardWebhooksKeyPair,
+  signGitHub,
+  signHmac,
+  signShopify,
+  signSlack,
+  signStandardWebhooks,
+  signStripe,
+} from './sign.js';
+export type { ConformanceTest, MakeStore, StoreConformanceOptions } from './store-conformance.js';
+export { runStoreConformance } from './store-conformance.js';

@@ -1,0 +1,175 @@
+import { randomUUID } from 'node:crypto';
+import type { DedupeStore } from '../stores/store.js';
+
+/** `test` from vitest, jest, node:test or mocha: `(name, fn, timeoutMs?)`. */
+export type ConformanceTest = (name: string, fn: () => Promise<void>, timeoutMs?: number) => unknown;
+
+/** Makes a store whose keys live under `prefix`; two prefixes must not see each other's keys. */
+export type MakeStore = (options: { prefix: string }) => DedupeStore | Promise<DedupeStore>;
+
+export interface StoreConformanceOptions {
+  /** Lease used by the expiry tests; raise it for a store with coarse expiry. Default 60 ms. */
+  shortMs?: number;
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+class ConformanceError extends Error {
+  override readonly name = 'StoreConformanceError';
+}
+
+function expect(condition: boolean, message: string): asserts condition {
+  if (!condition) throw new ConformanceError(message);
+}
+
+/**
+ * The dedupe store contract, as tests. Any store (Redis, Postgres, DynamoDB…)
+ * that passes these keeps hookgate's once-only promise.
+ *
+ *   import { test } from 'vitest';
+ *   runStoreConformance(test, ({ prefix }) => new MyStore({ prefix }));
+ */
+export function runStoreConformance(
+  test: ConformanceTest,
+  makeStore: MakeStore,
+  options: StoreConformanceOptions = {},
+): void {
+  const shortMs = options.shortMs ?? 60;
+  const longMs = 60_000;
+  const fresh = () => makeStore({ prefix: `conformance:${randomUUID()}:` });
+  const key = () => `key-${randomUUID()}`;
+  const timeout = Math.max(5_000, shortMs * 20);
+
+  test('claim on a new key is granted with an owner token', async () => {
+    const store = await fresh();
+    const result = await store.claim(key(), longMs);
+    expect(result.status === 'claimed', `expected claimed, got ${result.status}`);
+    expect(typeof result.token === 'string' && result.token.length > 0, 'the token must be a non-empty string');
+  });
+
+  test('a claimed key answers in-flight to everyone else', async () => {
+    const store = await fresh();
+    const k = key();
+    await store.claim(k, longMs);
+    const second = await store.claim(k, longMs);
+    expect(second.status === 'in-flight', `expected in-flight, got ${second.status}`);
+    if (second.retryAfterMs !== undefined) {
+      expect(second.retryAfterMs > 0 && second.retryAfterMs <= longMs, 'retryAfterMs must lie within the lease');
+    }
+  });
+
+  test('100 parallel claims of one key grant exactly one', async () => {
+    const store = await fresh();
+    const k = key();
+    const results = await Promise.all(Array.from({ length: 100 }, () => store.claim(k, longMs)));
+    const claimed = results.filter((r) => r.status === 'claimed').length;
+    const inFlight = results.filter((r) => r.status === 'in-flight').length;
+    expect(claimed === 1, `expected exactly one claimed, got ${claimed}`);
+    expect(inFlight === 99, `expected 99 in-flight, got ${inFlight}`);
+  });
+
+  test('complete by the owner makes the key done', async () => {
+    const store = await fresh();
+    const k = key();
+    const claim = await store.claim(k, longMs);
+    expect(claim.status === 'claimed', 'claim failed');
+    expect((await store.complete(k, claim.token, longMs)) === true, 'the owner could not complete');
+    const again = await store.claim(k, longMs);
+    expect(again.status === 'done', `expected done, got ${again.status}`);
+  });
+
+  test('complete or release by a non-owner does nothing', async () => {
+    const store = await fresh();
+    const k = key();
+    const claim = await store.claim(k, longMs);
+    expect(claim.status === 'claimed', 'claim failed');
+    expect((await store.complete(k, 'not-the-owner', longMs)) === false, 'a stranger completed the key');
+    expect((await store.release(k, 'not-the-owner')) === false, 'a stranger released the key');
+    const again = await store.claim(k, longMs);
+    expect(again.status === 'in-flight', `expected in-flight, got ${again.status}`);
+    expect((await store.complete(k, claim.token, longMs)) === true, 'the owner lost its claim');
+  });
+
+  test('release by the owner lets the next claim in with a new token', async () => {
+    const store = await fresh();
+    const k = key();
+    const first = await store.claim(k, longMs);
+    expect(first.status === 'claimed', 'claim failed');
+    expect((await store.release(k, first.token)) === true, 'the owner could not release');
+    const second = await store.claim(k, longMs);
+    expect(second.status === 'claimed', `expected claimed after release, got ${second.status}`);
+    expect(second.token !== first.token, 'a new claim must get a new token');
+    expect((await store.complete(k, first.token, longMs)) === false, 'the released token still completed');
+  });
+
+  test('operations on missing keys report false', async () => {
+    const store = await fresh();
+    expect((await store.complete(key(), 'token', longMs)) === false, 'complete of a missing key returned true');
+    expect((await store.release(key(), 'token')) === false, 'release of a missing key returned true');
+  });
+
+  test(
+    'an expired lease lets a new owner in, and fences the old one',
+    async () => {
+      const store = await fresh();
+      const k = key();
+      const stale = await store.claim(k, shortMs);
+      expect(stale.status === 'claimed', 'claim failed');
+      await sleep(shortMs * 3);
+      const fresh2 = await store.claim(k, longMs);
+      expect(fresh2.status === 'claimed', `expected claimed after lease expiry, got ${fresh2.status}`);
+      expect((await store.complete(k, stale.token, longMs)) === false, 'a stale owner completed the key');
+      expect((await store.release(k, stale.token)) === false, 'a stale owner released the key');
+      const check = await store.claim(k, longMs);
+      expect(check.status === 'in-flight', `the new owner's claim was disturbed: ${check.status}`);
+    },
+    timeout,
+  );
+
+  test(
+    'done lasts for its window, then expires',
+    async () => {
+      const store = await fresh();
+      const k = key();
+      const claim = await store.claim(k, longMs);
+      expect(claim.status === 'claimed', 'claim failed');
+      await store.complete(k, claim.token, shortMs * 2);
+      const during = await store.claim(k, longMs);
+      expect(during.status === 'done', `expected done within the window, got ${during.status}`);
+      await sleep(shortMs * 5);
+      const after = await store.claim(k, longMs);
+      expect(after.status === 'claimed', `expected claimed after the window, got ${after.status}`);
+    },
+    timeout,
+  );
+
+  test('prefixes isolate stores', async () => {
+    const a = await fresh();
+    const b = await fresh();
+    const k = key();
+    const first = await a.claim(k, longMs);
+    const second = await b.claim(k, longMs);
+    expect(first.status === 'claimed' && second.status === 'claimed', 'a key under one prefix blocked another prefix');
+  });
+
+  test('operations on one key do not disturb another', async () => {
+    const store = await fresh();
+    const [k1, k2, k3] = [key(), key(), key()];
+    const c1 = await store.claim(k1, longMs);
+    const c2 = await store.claim(k2, longMs);
+    expect(c1.status === 'claimed' && c2.status === 'claimed', 'claims failed');
+    await store.complete(k1, c1.token, longMs);
+    await store.release(k2, c2.token);
+    expect((await store.claim(k1, longMs)).status === 'done', 'k1 should be done');
+    expect((await store.claim(k2, longMs)).status === 'claimed', 'k2 should be claimable again');
+    expect((await store.claim(k3, longMs)).status === 'claimed', 'k3 should be untouched');
+  });
+
+  test('many keys in parallel each get exactly one owner', async () => {
+    const store = await fresh();
+    const keys = Array.from({ length: 50 }, key);
+    const results = await Promise.all(keys.flatMap((k) => [store.claim(k, longMs), store.claim(k, longMs)]));
+    const claimed = results.filter((r) => r.status === 'claimed').length;
+    expect(claimed === 50, `expected 50 claimed, got ${claimed}`);
+  });
+}
