@@ -1,0 +1,195 @@
+import {
+  type ClaimResult,
+  createReceiver,
+  type DedupeStore,
+  github,
+  MemoryStore,
+  standardWebhooks,
+} from '@hookgate/core';
+import { runStoreConformance, signGitHub, signStandardWebhooks } from '@hookgate/core/testing';
+import { describe, expect, test } from 'vitest';
+import { deferred, errorCode, post } from './helpers.js';
+
+const secret = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';
+const scheme = standardWebhooks({ secret });
+const body = JSON.stringify({ type: 'invoice.paid', data: { id: 'in_1' } });
+const signed = (id: string) => post(signStandardWebhooks({ secret, body, id }), body);
+
+describe('MemoryStore conformance', () => {
+  runStoreConformance(test, () => new MemoryStore());
+});
+
+describe('MemoryStore bounds', () => {
+  test('keeps at most maxEntries keys, forgetting the least recently used', async () => {
+    const store = new MemoryStore({ maxEntries: 3 });
+    for (const key of ['a', 'b', 'c', 'd']) {
+      const claim = store.claim(key, 60_000);
+      if (claim.status === 'claimed') store.complete(key, claim.token, 60_000);
+    }
+    expect(store.size).toBe(3);
+    expect(store.claim('a', 60_000).status).toBe('claimed');
+    expect(store.claim('d', 60_000).status).toBe('done');
+  });
+
+  test('maxEntries must be a positive integer', () => {
+    expect(() => new MemoryStore({ maxEntries: 0 })).toThrow(/maxEntries/);
+  });
+});
+
+describe('dedupe through the receiver', () => {
+  test('concurrent copies: one runs, the others get 409 + Retry-After while it runs, 200 after', async () => {
+    const gate = deferred();
+    let calls = 0;
+    const receiver = createReceiver({ scheme });
+    receiver.on('invoice.paid', async () => {
+      calls++;
+      await gate.promise;
+    });
+    const first = receiver.handle(signed('msg_c'));
+    const copies = await Promise.all(Array.from({ length: 5 }, () => receiver.handle(signed('msg_c'))));
+    for (const copy of copies) {
+      expect(copy.status).toBe(409);
+      expect(errorCode(copy.body)).toBe('delivery_in_flight');
+      expect(Number(copy.headers['retry-after'])).toBeGreaterThanOrEqual(1);
+    }
+    gate.resolve();
+    expect((await first).status).toBe(200);
+    const after = await receiver.handle(signed('msg_c'));
+    expect(after.status).toBe(200);
+    expect(JSON.parse(after.body)).toEqual({ status: 'duplicate' });
+    expect(calls).toBe(1);
+  });
+
+  test('a handler failure releases the claim so the retry is processed, once', async () => {
+    let attempts = 0;
+    let processed = 0;
+    const receiver = createReceiver({ scheme });
+    receiver.on('invoice.paid', () => {
+      attempts++;
+      if (attempts === 1) throw new Error('transient');
+      processed++;
+    });
+    expect((await receiver.handle(signed('msg_f'))).status).toBe(500);
+    expect((await receiver.handle(signed('msg_f'))).status).toBe(200);
+    expect((await receiver.handle(signed('msg_f'))).status).toBe(200);
+    expect([attempts, processed]).toEqual([2, 1]);
+  });
+
+  test('an expired lease lets a retry in; the slow first owner cannot clobber it', async () => {
+    const store = new MemoryStore();
+    const slow = deferred();
+    let calls = 0;
+    const receiver = createReceiver({ scheme, dedupe: { store, leaseMs: 40 } });
+    receiver.on('invoice.paid', async () => {
+      calls++;
+      if (calls === 1) await slow.promise;
+    });
+    const first = receiver.handle(signed('msg_l'));
+    await new Promise((resolve) => setTimeout(resolve, 120));
+    expect((await receiver.handle(signed('msg_l'))).status).toBe(200);
+    slow.resolve();
+    expect((await first).status).toBe(200);
+    expect(calls).toBe(2);
+    expect(store.claim('standard-webhooks:msg_l', 1000).status).toBe('done');
+  });
+
+  test('a delivery id is namespaced by scheme, so two senders sharing a store do not collide', async () => {
+    const store = new MemoryStore();
+    const gh = createReceiver({ scheme: github({ secret: 'g' }), dedupe: { store } });
+    const sw = createReceiver({ scheme, dedupe: { store } });
+    const ghBody = '{"action":"opened"}';
+    const ghReq = post(signGitHub({ secret: 'g', body: ghBody, event: 'issues', delivery: 'same-id' }), ghBody);
+    expect(JSON.parse((await gh.handle(ghReq)).body)).toEqual({ status: 'processed' });
+    expect(JSON.parse((await sw.handle(signed('same-id'))).body)).toEqual({ status: 'processed' });
+  });
+
+  test('a custom key function picks the dedupe key', async () => {
+    const keys: (string | undefined)[] = [];
+    const receiver = createReceiver({
+      scheme,
+      dedupe: { key: (event) => `invoice:${(event as { data: { id: string } }).data.id}` },
+    });
+    receiver.onAny((_e, ctx) => {
+      keys.push(ctx.dedupeKey);
+    });
+    await receiver.handle(signed('msg_1'));
+    const second = await receiver.handle(signed('msg_2'));
+    expect(JSON.parse(second.body)).toEqual({ status: 'duplicate' });
+    expect(keys).toEqual(['invoice:in_1']);
+  });
+
+  test('a delivery without an id is processed without dedupe', async () => {
+    let calls = 0;
+    const receiver = createReceiver({ scheme: github({ secret: 'g' }) });
+    receiver.onAny(() => {
+      calls++;
+    });
+    const ghBody = '{"zen":"x"}';
+    const headers = signGitHub({ secret: 'g', body: ghBody, event: 'ping' });
+    delete headers['x-github-delivery'];
+    await receiver.handle(post(headers, ghBody));
+    await receiver.handle(post(headers, ghBody));
+    expect(calls).toBe(2);
+  });
+
+  test('dedupe: false processes every copy', async () => {
+    let calls = 0;
+    const receiver = createReceiver({ scheme, dedupe: false }).onAny(() => {
+      calls++;
+    });
+    await receiver.handle(signed('msg_x'));
+    await receiver.handle(signed('msg_x'));
+    expect(calls).toBe(2);
+  });
+});
+
+describe('store outage', () => {
+  class BrokenStore implements DedupeStore {
+    claim(): Promise<ClaimResult> {
+      return Promise.reject(new Error('ECONNREFUSED 127.0.0.1:6379'));
+    }
+    complete(): Promise<boolean> {
+      return Promise.reject(new Error('ECONNREFUSED'));
+    }
+    release(): Promise<boolean> {
+      return Promise.reject(new Error('ECONNREFUSED'));
+    }
+  }
+
+  test('fail-closed (default): 503 store_unavailable with Retry-After, handler not called', async () => {
+    let calls = 0;
+    const receiver = createReceiver({ scheme, dedupe: { store: new BrokenStore() } }).onAny(() => {
+      calls++;
+    });
+    const res = await receiver.handle(signed('msg_o'));
+    expect(res.status).toBe(503);
+    expect(errorCode(res.body)).toBe('store_unavailable');
+    expect(res.headers['retry-after']).toBe('5');
+    expect(res.body).not.toContain('6379');
+    expect(calls).toBe(0);
+  });
+
+  test('fail-open: processed without dedupe', async () => {
+    let calls = 0;
+    const receiver = createReceiver({ scheme, dedupe: { store: new BrokenStore(), failOpen: true } }).onAny(() => {
+      calls++;
+    });
+    expect((await receiver.handle(signed('msg_o'))).status).toBe(200);
+    expect(calls).toBe(1);
+  });
+
+  test('complete failing after the handler ran: still 200 (it was processed), reported to onError', async () => {
+    const memory = new MemoryStore();
+    const flaky: DedupeStore = {
+      claim: (key, lease) => memory.claim(key, lease),
+      complete: () => Promise.reject(new Error('timeout')),
+      release: (key, token) => memory.release(key, token),
+    };
+    const codes: string[] = [];
+    const receiver = createReceiver({ scheme, dedupe: { store: flaky } }).onError((error) => {
+      codes.push(error.code);
+    });
+    expect((await receiver.handle(signed('msg_p'))).status).toBe(200);
+    expect(codes).toEqual(['store_unavailable']);
+  });
+});

@@ -1,0 +1,281 @@
+import {
+  createReceiver,
+  type DeliveryRecord,
+  ERROR_STATUS,
+  type HookgateError,
+  SchemaMismatchError,
+  type StandardSchemaV1,
+  standardWebhooks,
+} from '@hookgate/core';
+import { signStandardWebhooks } from '@hookgate/core/testing';
+import { describe, expect, test } from 'vitest';
+import { z } from 'zod';
+import { errorCode, post } from './helpers.js';
+
+const secret = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';
+const scheme = standardWebhooks({ secret });
+const paid = { type: 'invoice.paid', data: { id: 'in_1', amount: 4200 } };
+
+function delivery(payload: unknown = paid, extra: { id?: string; timestamp?: number } = {}) {
+  const body = typeof payload === 'string' ? payload : JSON.stringify(payload);
+  return post(signStandardWebhooks({ secret, body, ...extra }), body);
+}
+
+describe('the request', () => {
+  test.each(['GET', 'PUT', 'HEAD'])('%s answers 405 with Allow: POST', async (method) => {
+    const res = await createReceiver({ scheme }).handle({ ...delivery(), method });
+    expect(res.status).toBe(405);
+    expect(res.headers.allow).toBe('POST');
+  });
+
+  test('a body over maxBodyBytes answers 413 before anything else runs', async () => {
+    const receiver = createReceiver({ scheme, maxBodyBytes: 64 });
+    const res = await receiver.handle(delivery({ type: 'x', pad: 'y'.repeat(100) }));
+    expect(res.status).toBe(413);
+    expect(errorCode(res.body)).toBe('payload_too_large');
+  });
+
+  test('Buffer, Uint8Array, ArrayBuffer and string bodies verify over the same bytes', async () => {
+    const text = JSON.stringify({ type: 'x', note: 'héllo ✓ 😀' });
+    const headers = signStandardWebhooks({ secret, body: text });
+    const bytes = Buffer.from(text, 'utf8');
+    const inArray = new Uint8Array(bytes.length + 8);
+    inArray.set(bytes, 4);
+    const views = [
+      bytes,
+      inArray.subarray(4, 4 + bytes.length),
+      bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.length),
+      text,
+    ];
+    for (const body of views) {
+      const raw: Buffer[] = [];
+      const receiver = createReceiver({ scheme, dedupe: false }).onAny((_e, ctx) => {
+        raw.push(ctx.rawBody);
+      });
+      expect((await receiver.handle({ method: 'POST', headers, body })).status).toBe(200);
+      expect(raw[0]?.equals(bytes)).toBe(true);
+    }
+  });
+
+  test('headers as a Headers object, as pairs and in mixed case', async () => {
+    const { headers, body } = delivery();
+    const shouted = Object.fromEntries(
+      Object.entries(headers as Record<string, string>).map(([k, v]) => [k.toUpperCase(), v]),
+    );
+    const forms = [new Headers(shouted), Object.entries(shouted), shouted];
+    for (const form of forms) {
+      const res = await createReceiver({ scheme, dedupe: false }).handle({ method: 'post', headers: form, body });
+      expect(res.status).toBe(200);
+    }
+  });
+
+  test('repeated header values given as arrays are joined as HTTP joins them', async () => {
+    const { headers, body } = delivery();
+    const h = headers as Record<string, string>;
+    const withArray = { ...h, 'webhook-signature': ['v1,AAAA', h['webhook-signature']!] };
+    // "v1,AAAA, v1,<sig>" is split on spaces: the real entry still matches.
+    const res = await createReceiver({ scheme }).handle({ method: 'POST', headers: withArray, body });
+    expect(res.status).toBe(200);
+  });
+});
+
+describe('timestamp window', () => {
+  const t = 1_700_000_000;
+  const at = (seconds: number) => () => seconds * 1000;
+
+  test.each([
+    [t - 300, 200],
+    [t - 301, 401],
+    [t + 300, 200],
+    [t + 301, 401],
+  ])('signed at %i with now %i: %i', async (signedAt, status) => {
+    const receiver = createReceiver({ scheme, now: at(t), dedupe: false });
+    const res = await receiver.handle(delivery(paid, { timestamp: signedAt }));
+    expect(res.status).toBe(status);
+    if (status === 401) expect(errorCode(res.body)).toBe('timestamp_outside_window');
+  });
+
+  test('past and future tolerances are separate', async () => {
+    const receiver = createReceiver({ scheme, now: at(t), tolerance: { past: 600, future: 5 }, dedupe: false });
+    expect((await receiver.handle(delivery(paid, { timestamp: t - 599 }))).status).toBe(200);
+    expect((await receiver.handle(delivery(paid, { timestamp: t + 6 }))).status).toBe(401);
+  });
+
+  test('a replayed old delivery is rejected even with a valid signature', async () => {
+    const receiver = createReceiver({ scheme });
+    const res = await receiver.handle(delivery(paid, { timestamp: Math.floor(Date.now() / 1000) - 3600 }));
+    expect(res.status).toBe(401);
+  });
+
+  test('a negative tolerance is a configuration error', () => {
+    expect(() => createReceiver({ scheme, tolerance: -1 })).toThrow(/tolerance/);
+  });
+});
+
+describe('parsing and schemas', () => {
+  const events = {
+    'invoice.paid': z.object({
+      type: z.literal('invoice.paid'),
+      data: z.object({ id: z.string(), amount: z.number().transform((cents) => cents / 100) }),
+    }),
+  };
+
+  test('a verified body that is not JSON answers 400 invalid_json', async () => {
+    for (const text of ['not json', '{"type":', '']) {
+      const res = await createReceiver({ scheme }).handle(delivery(text));
+      expect(res.status).toBe(400);
+      expect(errorCode(res.body)).toBe('invalid_json');
+    }
+  });
+
+  test('an unsigned non-JSON body answers 401, not 400: nothing is parsed first', async () => {
+    const res = await createReceiver({ scheme }).handle(post({}, 'not json'));
+    expect(res.status).toBe(401);
+  });
+
+  test('the typed handler gets the validated output of its schema', async () => {
+    const amounts: number[] = [];
+    const receiver = createReceiver({ scheme, events });
+    receiver.on('invoice.paid', (event) => {
+      amounts.push(event.data.amount);
+    });
+    expect((await receiver.handle(delivery())).status).toBe(200);
+    expect(amounts).toEqual([42]);
+  });
+
+  test('a schema mismatch answers 400 schema_mismatch with paths, not values', async () => {
+    const errors: HookgateError[] = [];
+    const receiver = createReceiver({ scheme, events }).onError((error) => {
+      errors.push(error);
+    });
+    let called = false;
+    receiver.on('invoice.paid', () => {
+      called = true;
+    });
+    const res = await receiver.handle(delivery({ type: 'invoice.paid', data: { id: 'SECRET-VALUE-7', amount: 'x' } }));
+    expect(res.status).toBe(400);
+    expect(errorCode(res.body)).toBe('schema_mismatch');
+    expect(res.body).toContain('data.amount');
+    expect(res.body).not.toContain('SECRET-VALUE-7');
+    expect(called).toBe(false);
+    expect(errors[0]).toBeInstanceOf(SchemaMismatchError);
+    expect((errors[0] as SchemaMismatchError).issues.length).toBeGreaterThan(0);
+  });
+
+  test('an async Standard Schema is awaited', async () => {
+    const asyncSchema: StandardSchemaV1<unknown, { type: string; checked: true }> = {
+      '~standard': {
+        version: 1,
+        vendor: 'test',
+        validate: async (value) => ({ value: { ...(value as { type: string }), checked: true as const } }),
+      },
+    };
+    const seen: unknown[] = [];
+    const receiver = createReceiver({ scheme, events: { 'invoice.paid': asyncSchema } });
+    receiver.on('invoice.paid', (event) => {
+      seen.push(event.checked);
+    });
+    expect((await receiver.handle(delivery())).status).toBe(200);
+    expect(seen).toEqual([true]);
+  });
+
+  test('an unknown type is acknowledged and goes to onAny; onAny runs after typed handlers', async () => {
+    const order: string[] = [];
+    const receiver = createReceiver({ scheme, events });
+    receiver.on('invoice.paid', () => {
+      order.push('typed');
+    });
+    receiver.onAny((_event, ctx) => {
+      order.push(`any:${ctx.type}`);
+    });
+    expect((await receiver.handle(delivery({ type: 'customer.created', data: {} }))).status).toBe(200);
+    expect((await receiver.handle(delivery())).status).toBe(200);
+    expect((await receiver.handle(delivery({ data: {} }))).status).toBe(200);
+    expect(order).toEqual(['any:customer.created', 'typed', 'any:invoice.paid', 'any:undefined']);
+  });
+});
+
+describe('handlers, errors and records', () => {
+  test('a handler that throws answers 500 handler_failed; onError hears it with the context', async () => {
+    const heard: [string, string | undefined][] = [];
+    const receiver = createReceiver({ scheme });
+    receiver.on('invoice.paid', () => {
+      throw new Error(`database down; secret=${secret}`);
+    });
+    receiver.onError((error, ctx) => {
+      heard.push([error.code, ctx?.type]);
+    });
+    const res = await receiver.handle(delivery());
+    expect(res.status).toBe(500);
+    expect(errorCode(res.body)).toBe('handler_failed');
+    expect(res.body).not.toContain(secret);
+    expect(res.body).not.toContain('database down');
+    expect(heard).toEqual([['handler_failed', 'invoice.paid']]);
+  });
+
+  test('error bodies never echo the secret, the signature or the payload', async () => {
+    const req = delivery({ type: 'x', card: '4242424242424242' });
+    const signature = (req.headers as Record<string, string>)['webhook-signature']!;
+    const tampered = { ...req, body: `${req.body as string} ` };
+    const res = await createReceiver({ scheme }).handle(tampered);
+    expect(res.status).toBe(401);
+    for (const secretish of [secret, signature, signature.slice(3), '4242424242424242']) {
+      expect(res.body).not.toContain(secretish);
+    }
+  });
+
+  test('observe gets one record per delivery with outcome, code and timings', async () => {
+    const records: DeliveryRecord[] = [];
+    const receiver = createReceiver({ scheme, observe: (r) => records.push(r) });
+    let fail = true;
+    receiver.on('invoice.paid', () => {
+      if (fail) {
+        fail = false;
+        throw new Error('first attempt fails');
+      }
+    });
+    const first = delivery(paid, { id: 'msg_obs' });
+    await receiver.handle(first);
+    await receiver.handle(first);
+    await receiver.handle(first);
+    await receiver.handle({ ...first, body: 'tampered' });
+    expect(records.map((r) => [r.outcome, r.status, r.code, r.verified])).toEqual([
+      ['failed', 500, 'handler_failed', true],
+      ['processed', 200, undefined, true],
+      ['duplicate', 200, undefined, true],
+      ['rejected', 401, 'invalid_signature', false],
+    ]);
+    expect(records[1]).toMatchObject({ scheme: 'standard-webhooks', id: 'msg_obs', type: 'invoice.paid' });
+    expect(records[1]!.durationMs).toBeGreaterThanOrEqual(0);
+    expect(records[1]!.handlerMs).toBeGreaterThanOrEqual(0);
+    expect(records[3]!.handlerMs).toBeUndefined();
+    // A record carries no payload, secret or signature.
+    expect(JSON.stringify(records)).not.toContain('4200');
+  });
+
+  test('a throwing observer or error hook never breaks a delivery', async () => {
+    const receiver = createReceiver({
+      scheme,
+      observe: () => {
+        throw new Error('observer bug');
+      },
+    });
+    receiver.onError(() => {
+      throw new Error('hook bug');
+    });
+    expect((await receiver.handle(delivery())).status).toBe(200);
+    expect((await receiver.handle({ ...delivery(), body: 'x' })).status).toBe(401);
+  });
+
+  test('a body of the wrong kind is an internal error answered 500, not a crash', async () => {
+    const res = await createReceiver({ scheme }).handle({ method: 'POST', headers: {}, body: 42 as never });
+    expect(res.status).toBe(500);
+    expect(errorCode(res.body)).toBe('internal_error');
+  });
+
+  test('every error code has a documented status', () => {
+    for (const [code, status] of Object.entries(ERROR_STATUS)) {
+      expect(status, code).toBeGreaterThanOrEqual(400);
+    }
+  });
+});
