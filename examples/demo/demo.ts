@@ -1,0 +1,135 @@
+/**
+ * The hookgate demo: a receiver on a local port (Standard Webhooks, in-memory
+ * dedupe) and a sender that plays what real senders do: retries, duplicates,
+ * a tampered body, a replayed old delivery, a rotated secret and a failing
+ * handler. One line per delivery: what was sent, the status, what the handler saw.
+ */
+import { createServer, type IncomingMessage } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { pathToFileURL } from 'node:url';
+import { createReceiver, standardWebhooks } from '@hookgate/core';
+import { signStandardWebhooks } from '@hookgate/core/testing';
+
+const CURRENT_SECRET = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';
+const PREVIOUS_SECRET = 'whsec_cHJldmlvdXMtc2VjcmV0LWJlaW5nLXJvdGF0ZWQ=';
+
+export interface DemoLine {
+  step: string;
+  status: number;
+  result: string;
+  handlerSaw: string;
+}
+
+function readBody(req: IncomingMessage): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('end', () => resolve(Buffer.concat(chunks)));
+    req.on('error', reject);
+  });
+}
+
+export async function runDemo(print: (line: string) => void = console.log): Promise<DemoLine[]> {
+  // What the handler saw for the delivery in flight, reported on its line.
+  let handlerSaw: string[] = [];
+  let failNextInvoice = false;
+
+  const receiver = createReceiver({
+    // Rotation: the sender may still sign with the previous secret for a while.
+    scheme: standardWebhooks({ secrets: [CURRENT_SECRET, PREVIOUS_SECRET] }),
+  });
+  receiver.on('invoice.paid', async (event) => {
+    const { data } = event as { data: { id: string; amount: number } };
+    if (failNextInvoice) {
+      failNextInvoice = false;
+      handlerSaw.push(`invoice.paid ${data.id} → threw "database timeout"`);
+      throw new Error('database timeout');
+    }
+    handlerSaw.push(`invoice.paid ${data.id} amount=${data.amount}`);
+  });
+  receiver.onAny((_event, ctx) => {
+    if (ctx.type !== 'invoice.paid') handlerSaw.push(`${ctx.type} (onAny)`);
+  });
+
+  const server = createServer(async (req, res) => {
+    const body = await readBody(req);
+    const result = await receiver.handle({ method: req.method ?? 'GET', url: req.url, headers: req.headers, body });
+    res.writeHead(result.status, result.headers).end(result.body);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/webhooks`;
+  print(`hookgate demo: receiver on ${url} (Standard Webhooks, in-memory dedupe)\n`);
+
+  const lines: DemoLine[] = [];
+  const send = async (step: string, headers: Record<string, string>, body: string) => {
+    handlerSaw = [];
+    const response = await fetch(url, { method: 'POST', headers: { ...headers, 'content-type': 'application/json' }, body });
+    const text = await response.text();
+    const parsed = JSON.parse(text) as { status?: string; error?: { code: string } };
+    const line = {
+      step,
+      status: response.status,
+      result: parsed.status ?? parsed.error?.code ?? text,
+      handlerSaw: handlerSaw.join('; ') || '(not called)',
+    };
+    lines.push(line);
+    print(`${step.padEnd(46)} → ${String(line.status)} ${line.result.padEnd(26)} handler: ${line.handlerSaw}`);
+    return line;
+  };
+
+  const invoice = (id: string, amount: number) => JSON.stringify({ type: 'invoice.paid', data: { id, amount } });
+  const now = Math.floor(Date.now() / 1000);
+
+  try {
+    const first = invoice('in_1001', 4200);
+    const firstHeaders = signStandardWebhooks({ secret: CURRENT_SECRET, id: 'msg_1', body: first });
+    await send('1. invoice.paid msg_1', firstHeaders, first);
+    await send('2. msg_1 again (the sender retried)', firstHeaders, first);
+
+    const tampered = invoice('in_1001', 1);
+    await send('3. msg_1 with the amount changed in transit', firstHeaders, tampered);
+
+    const old = invoice('in_0999', 100);
+    await send(
+      '4. a replay signed an hour ago',
+      signStandardWebhooks({ secret: CURRENT_SECRET, id: 'msg_0', body: old, timestamp: now - 3600 }),
+      old,
+    );
+
+    const rotated = invoice('in_1002', 990);
+    await send(
+      '5. signed with the previous (rotated) secret',
+      signStandardWebhooks({ secret: PREVIOUS_SECRET, id: 'msg_2', body: rotated }),
+      rotated,
+    );
+
+    const other = JSON.stringify({ type: 'customer.created', data: { id: 'cus_7' } });
+    await send(
+      '6. an event type with no handler of its own',
+      signStandardWebhooks({ secret: CURRENT_SECRET, id: 'msg_3', body: other }),
+      other,
+    );
+
+    const flaky = invoice('in_1003', 1500);
+    const flakyHeaders = signStandardWebhooks({ secret: CURRENT_SECRET, id: 'msg_4', body: flaky });
+    failNextInvoice = true;
+    await send('7. msg_4, and the handler fails', flakyHeaders, flaky);
+    await send('8. msg_4 retried by the sender', flakyHeaders, flaky);
+    await send('9. msg_4 once more', flakyHeaders, flaky);
+
+    await send('10. a forged delivery (wrong secret)', signStandardWebhooks({ secret: 'whsec_Zm9yZ2Vk', body: first }), first);
+  } finally {
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  }
+  return lines;
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  runDemo().then(
+    () => process.exit(0),
+    (error: unknown) => {
+      console.error(error);
+      process.exit(1);
+    },
+  );
+}
