@@ -63,7 +63,11 @@ export async function runDemo(print: (line: string) => void = console.log): Prom
   const lines: DemoLine[] = [];
   const send = async (step: string, headers: Record<string, string>, body: string) => {
     handlerSaw = [];
-    const response = await fetch(url, { method: 'POST', headers: { ...headers, 'content-type': 'application/json' }, body });
+    const response = await fetch(url, {
+      method: 'POST',
+      headers: { ...headers, 'content-type': 'application/json' },
+      body,
+    });
     const text = await response.text();
     const parsed = JSON.parse(text) as { status?: string; error?: { code: string } };
     const line = {
@@ -117,7 +121,11 @@ export async function runDemo(print: (line: string) => void = console.log): Prom
     await send('8. msg_4 retried by the sender', flakyHeaders, flaky);
     await send('9. msg_4 once more', flakyHeaders, flaky);
 
-    await send('10. a forged delivery (wrong secret)', signStandardWebhooks({ secret: 'whsec_Zm9yZ2Vk', body: first }), first);
+    await send(
+      '10. a forged delivery (wrong secret)',
+      signStandardWebhooks({ secret: 'whsec_Zm9yZ2Vk', body: first }),
+      first,
+    );
   } finally {
     await new Promise<void>((resolve) => server.close(() => resolve()));
   }
