@@ -1,10 +1,12 @@
 export type { HookgateErrorCode, HookgateErrorOptions } from './errors.js';
 export { ERROR_STATUS, HookgateError, isHookgateError } from './errors.js';
+export type { OrderOptions } from './ordering.js';
 export type {
   DedupeOptions,
   ErrorHandler,
   EventOutput,
   Handler,
+  OrderedEvent,
   Receiver,
   ReceiverOptions,
 } from './receiver.js';
@@ -28,7 +30,8 @@ export type { TokenOptions } from './schemes/token.js';
 export { token } from './schemes/token.js';
 export type { MemoryStoreOptions } from './stores/memory-store.js';
 export { MemoryStore } from './stores/memory-store.js';
-export type { ClaimResult, DedupeStore } from './stores/store.js';
+export type { ClaimResult, CursorListener, DedupeStore, OrderStore } from './stores/store.js';
+export { isOrderStore } from './stores/store.js';
 export type {
   DeliveryContext,
   DeliveryInfo,

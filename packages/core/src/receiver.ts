@@ -1,8 +1,9 @@
 import { normalizeHeaders, parseJsonBody, toBuffer } from './body.js';
 import { configError, HookgateError, isHookgateError, rejection } from './errors.js';
+import { type Admission, type OrderOptions, Sequencer } from './ordering.js';
 import { type EventSchemas, type StandardSchemaV1, validate } from './schema.js';
 import { MemoryStore } from './stores/memory-store.js';
-import type { DedupeStore } from './stores/store.js';
+import { type DedupeStore, isOrderStore } from './stores/store.js';
 import type {
   DeliveryContext,
   DeliveryInfo,
@@ -17,6 +18,7 @@ import type {
 import { checkWindow, resolveTolerance, type Tolerance } from './window.js';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
+const STORE_RETRY_AFTER = 5;
 
 export interface DedupeOptions {
   /** Where claims and processed ids live. Default: a new MemoryStore. */
@@ -26,13 +28,20 @@ export interface DedupeOptions {
    * Return undefined to process that delivery without dedupe.
    */
   key?: (event: unknown, ctx: DeliveryContext) => string | undefined;
-  /** How long a claim holds while its handler runs. Default 60 s. */
+  /** How long a claim holds while its handler runs (and while an ordered event waits). Default 60 s. */
   leaseMs?: number;
   /** How long a processed id is remembered: the senders' retry horizon. Default 3 days. */
   ttlMs?: number;
   /** Process without dedupe when the store fails, instead of answering 503. Default false. */
   failOpen?: boolean;
 }
+
+export type EventOutput<E extends EventSchemas, K extends keyof E> = StandardSchemaV1.InferOutput<E[K]>;
+
+/** What ordering's key and sequence functions receive: any event with a schema (unknown without schemas). */
+export type OrderedEvent<E extends EventSchemas> = string extends keyof E
+  ? unknown
+  : { [K in keyof E]: StandardSchemaV1.InferOutput<E[K]> }[keyof E];
 
 export interface ReceiverOptions<E extends EventSchemas = EventSchemas> {
   scheme: Scheme;
@@ -42,6 +51,11 @@ export interface ReceiverOptions<E extends EventSchemas = EventSchemas> {
   events?: E;
   /** On by default with a MemoryStore; `false` turns it off. */
   dedupe?: DedupeOptions | false;
+  /**
+   * Per-key ordering by sequence number; off by default. With `events`, only
+   * events whose type has a schema are ordered, and `key`/`sequence` get their typed output.
+   */
+  order?: OrderOptions<OrderedEvent<E>>;
   /** Largest body accepted, in bytes. Default 1 MiB. */
   maxBodyBytes?: number;
   /** The clock, in milliseconds since the epoch. Default Date.now. */
@@ -52,7 +66,6 @@ export interface ReceiverOptions<E extends EventSchemas = EventSchemas> {
 
 export type Handler<T> = (event: T, ctx: DeliveryContext) => MaybePromise<unknown>;
 export type ErrorHandler = (error: HookgateError, ctx: DeliveryContext | undefined) => void;
-export type EventOutput<E extends EventSchemas, K extends keyof E> = StandardSchemaV1.InferOutput<E[K]>;
 
 export interface Receiver<E extends EventSchemas = EventSchemas> {
   /** The scheme's name, e.g. `stripe`. */
@@ -68,16 +81,18 @@ export interface Receiver<E extends EventSchemas = EventSchemas> {
   onError(handler: ErrorHandler): this;
   /** Runs the pipeline over one raw request. Never throws. */
   handle(request: ReceiverRequest): Promise<ReceiverResponse>;
+  /** Stops listening for ordering notifications. Requests already held still finish. */
+  close(): Promise<void>;
 }
 
-const JSON_HEADERS = 'application/json';
+type Settled = 'processed' | 'duplicate' | 'stale';
 
-function okResponse(status: 'processed' | 'duplicate'): ReceiverResponse {
-  return { status: 200, headers: { 'content-type': JSON_HEADERS }, body: `{"status":"${status}"}` };
+function okResponse(status: Settled): ReceiverResponse {
+  return { status: 200, headers: { 'content-type': 'application/json' }, body: `{"status":"${status}"}` };
 }
 
 export function errorResponse(error: HookgateError): ReceiverResponse {
-  const headers: Record<string, string> = { 'content-type': JSON_HEADERS };
+  const headers: Record<string, string> = { 'content-type': 'application/json' };
   if (error.retryAfter !== undefined) headers['retry-after'] = String(error.retryAfter);
   if (error.code === 'method_not_allowed') headers.allow = 'POST';
   return {
@@ -106,13 +121,34 @@ function retryAfterSeconds(ms: number | undefined, fallback: number): number {
   return Math.min(60, Math.max(1, Math.ceil(ms / 1000)));
 }
 
-const STORE_RETRY_AFTER = 5;
+function unavailable(what: string, cause: unknown): HookgateError {
+  return new HookgateError('store_unavailable', `The ${what} store is unavailable`, {
+    retryAfter: STORE_RETRY_AFTER,
+    cause,
+  });
+}
 
 /** Per-delivery facts gathered as the pipeline advances, for records and errors. */
 interface Progress {
   verified: boolean;
   ctx: DeliveryContext | undefined;
   handlerMs: number | undefined;
+}
+
+interface ResolvedDedupe {
+  store: DedupeStore;
+  key: DedupeOptions['key'];
+  leaseMs: number;
+  ttlMs: number;
+  failOpen: boolean;
+}
+
+interface ResolvedOrder {
+  key: OrderOptions<unknown>['key'];
+  sequence: OrderOptions<unknown>['sequence'];
+  sequencer: Sequencer;
+  /** With schemas, only events of a schema'd type are ordered (their shape is known). */
+  typedOnly: boolean;
 }
 
 class HookgateReceiver<E extends EventSchemas> implements Receiver<E> {
@@ -126,9 +162,8 @@ class HookgateReceiver<E extends EventSchemas> implements Receiver<E> {
   readonly #errorHandlers: ErrorHandler[] = [];
   readonly #now: () => number;
   readonly #observe: ((record: DeliveryRecord) => void) | undefined;
-  readonly #dedupe:
-    | { store: DedupeStore; key: DedupeOptions['key']; leaseMs: number; ttlMs: number; failOpen: boolean }
-    | undefined;
+  readonly #dedupe: ResolvedDedupe | undefined;
+  readonly #order: ResolvedOrder | undefined;
 
   constructor(options: ReceiverOptions<E>) {
     if (!options || typeof options.scheme?.verify !== 'function') {
@@ -152,6 +187,25 @@ class HookgateReceiver<E extends EventSchemas> implements Receiver<E> {
             ttlMs: positive(dedupe.ttlMs, 3 * DAY_MS, 'dedupe.ttlMs'),
             failOpen: dedupe.failOpen ?? false,
           };
+    this.#order = options.order ? this.#resolveOrder(options.order as OrderOptions<unknown>) : undefined;
+  }
+
+  #resolveOrder(options: OrderOptions<unknown>): ResolvedOrder {
+    const dedupeStore = this.#dedupe?.store;
+    const store = options.store ?? (isOrderStore(dedupeStore) ? dedupeStore : new MemoryStore());
+    if (!isOrderStore(store))
+      throw configError('order.store must keep cursors (getCursor, advanceCursor, raiseCursor)');
+    const sequencer = new Sequencer(options, store);
+    if (this.#dedupe && this.#dedupe.leaseMs <= sequencer.holdMs) {
+      // A held event keeps its claim while it waits: the lease must outlast the hold.
+      throw configError('dedupe.leaseMs must be longer than order.holdMs');
+    }
+    return {
+      key: options.key,
+      sequence: options.sequence,
+      sequencer,
+      typedOnly: Object.keys(this.#schemas).length > 0,
+    };
   }
 
   on(type: string, handler: Handler<never>): this {
@@ -171,6 +225,10 @@ class HookgateReceiver<E extends EventSchemas> implements Receiver<E> {
     return this;
   }
 
+  async close(): Promise<void> {
+    await this.#order?.sequencer.close();
+  }
+
   async handle(request: ReceiverRequest): Promise<ReceiverResponse> {
     const started = performance.now();
     const progress: Progress = { verified: false, ctx: undefined, handlerMs: undefined };
@@ -183,13 +241,7 @@ class HookgateReceiver<E extends EventSchemas> implements Receiver<E> {
         ? caught
         : new HookgateError('internal_error', 'The receiver failed unexpectedly', { cause: caught });
       this.#record(outcomeOf(error), error.status, error.code, progress, started);
-      for (const handler of this.#errorHandlers) {
-        try {
-          handler(error, progress.ctx);
-        } catch {
-          // An error hook must never turn an answer into a crash.
-        }
-      }
+      this.#report(error, progress.ctx);
       return errorResponse(error);
     }
   }
@@ -222,65 +274,103 @@ class HookgateReceiver<E extends EventSchemas> implements Receiver<E> {
     if (handshake) return { response: handshake, outcome: 'challenge' };
 
     const info = this.#scheme.describe(payload, schemeRequest, verified);
-    const ctx = this.#context(info, verified.timestamp, schemeRequest, undefined);
+    let ctx = this.#context(info, verified.timestamp, schemeRequest);
     progress.ctx = ctx;
 
     const schema = info.type === undefined ? undefined : this.#schemas[info.type];
     const event = schema === undefined ? payload : await validate(schema, info.type ?? '', payload);
 
     const dedupe = this.#dedupe;
-    const key =
-      dedupe === undefined ? undefined : dedupe.key ? dedupe.key(event, ctx) : info.id && `${this.scheme}:${info.id}`;
+    const key = dedupe && (dedupe.key ? dedupe.key(event, ctx) : info.id && `${this.scheme}:${info.id}`);
     if (dedupe === undefined || key === undefined) {
-      await this.#dispatch(event, ctx, progress);
-      return { response: okResponse('processed'), outcome: 'processed' };
+      const outcome = await this.#process(event, ctx, progress);
+      return { response: okResponse(outcome), outcome };
     }
 
-    const claim = await this.#storeCall(() => dedupe.store.claim(key, dedupe.leaseMs), dedupe.failOpen);
-    if (claim?.status === 'done') return { response: okResponse('duplicate'), outcome: 'duplicate' };
-    if (claim?.status === 'in-flight') {
-      throw new HookgateError('delivery_in_flight', 'This delivery is being processed right now', {
-        retryAfter: retryAfterSeconds(claim.retryAfterMs, 5),
-      });
-    }
-
-    const keyedCtx = this.#context(info, verified.timestamp, schemeRequest, key);
-    progress.ctx = keyedCtx;
+    const claim = await this.#claim(dedupe, key);
+    if (claim === 'done') return { response: okResponse('duplicate'), outcome: 'duplicate' };
+    ctx = { ...ctx, dedupeKey: key };
+    progress.ctx = ctx;
+    let outcome: 'processed' | 'stale';
     try {
-      await this.#dispatch(event, keyedCtx, progress);
+      outcome = await this.#process(event, ctx, progress);
     } catch (error) {
-      if (claim) await this.#settle(() => dedupe.store.release(key, claim.token), keyedCtx);
+      // Not processed (handler failed, ordering gap, store down): forget the claim so the retry runs.
+      if (claim) await this.#settle(() => dedupe.store.release(key, claim), ctx);
       throw error;
     }
-    if (claim) await this.#settle(() => dedupe.store.complete(key, claim.token, dedupe.ttlMs), keyedCtx);
-    return { response: okResponse('processed'), outcome: 'processed' };
+    if (claim) await this.#settle(() => dedupe.store.complete(key, claim, dedupe.ttlMs), ctx);
+    return { response: okResponse(outcome), outcome };
   }
 
-  #context(info: DeliveryInfo, timestamp: number | undefined, request: SchemeRequest, dedupeKey: string | undefined) {
+  /** The claim's token; `done` for a duplicate; undefined when failing open. Throws 409 or 503. */
+  async #claim(dedupe: ResolvedDedupe, key: string): Promise<string | 'done' | undefined> {
+    let result: Awaited<ReturnType<DedupeStore['claim']>>;
+    try {
+      result = await dedupe.store.claim(key, dedupe.leaseMs);
+    } catch (cause) {
+      if (dedupe.failOpen) return undefined;
+      throw unavailable('dedupe', cause);
+    }
+    if (result.status === 'claimed') return result.token;
+    if (result.status === 'done') return 'done';
+    throw new HookgateError('delivery_in_flight', 'This delivery is being processed right now', {
+      retryAfter: retryAfterSeconds(result.retryAfterMs, 5),
+    });
+  }
+
+  /** Ordering (when on) around the dispatch. */
+  async #process(event: unknown, ctx: DeliveryContext, progress: Progress): Promise<'processed' | 'stale'> {
+    const order = this.#order;
+    const ordered = order && (!order.typedOnly || (ctx.type !== undefined && this.#schemas[ctx.type] !== undefined));
+    const orderingKey = ordered ? order.key(event, ctx) : undefined;
+    const sequence = ordered ? order.sequence(event, ctx) : undefined;
+    if (!order || orderingKey === undefined || sequence === undefined) {
+      await this.#dispatch(event, ctx, progress);
+      return 'processed';
+    }
+    const { sequencer } = order;
+    sequencer.checkSequence(sequence);
+    const cursorKey = `${this.scheme}:${String(orderingKey)}`;
+    const admission: Admission = await this.#ordering(() => sequencer.admit(cursorKey, sequence, ctx.rawBody.length));
+    if (!admission.run) return 'stale';
+    const orderedCtx: DeliveryContext = { ...ctx, orderingKey: String(orderingKey), sequence, gap: admission.gap };
+    progress.ctx = orderedCtx;
+    try {
+      await this.#dispatch(event, orderedCtx, progress);
+    } catch (error) {
+      await this.#ordering(admission.abort).catch((storeError: unknown) => this.#report(storeError, orderedCtx));
+      throw error;
+    }
+    // If the cursor cannot advance, answer 503 so the retry advances it: successors must not wait forever.
+    await this.#ordering(admission.commit);
+    return 'processed';
+  }
+
+  /** Ordering store calls are always fail-closed: running out of order is not an option. */
+  async #ordering<T>(call: () => Promise<T>): Promise<T> {
+    try {
+      return await call();
+    } catch (cause) {
+      throw isHookgateError(cause) ? cause : unavailable('ordering', cause);
+    }
+  }
+
+  #context(info: DeliveryInfo, timestamp: number | undefined, request: SchemeRequest): DeliveryContext {
     return {
       scheme: this.scheme,
       id: info.id,
-      dedupeKey,
+      dedupeKey: undefined,
+      orderingKey: undefined,
+      sequence: undefined,
+      gap: false,
       type: info.type,
       timestamp,
       retryNum: info.retryNum,
       retryReason: info.retryReason,
       headers: request.headers,
       rawBody: request.body,
-    } satisfies DeliveryContext;
-  }
-
-  /** A store call: failures become 503 (fail-closed) or undefined (fail-open: go on without dedupe). */
-  async #storeCall<T>(call: () => MaybePromise<T>, failOpen: boolean): Promise<T | undefined> {
-    try {
-      return await call();
-    } catch (cause) {
-      if (failOpen) return undefined;
-      throw new HookgateError('store_unavailable', 'The dedupe store is unavailable', {
-        retryAfter: STORE_RETRY_AFTER,
-        cause,
-      });
-    }
+    };
   }
 
   /**
@@ -292,13 +382,23 @@ class HookgateReceiver<E extends EventSchemas> implements Receiver<E> {
     try {
       await call();
     } catch (cause) {
-      const error = new HookgateError('store_unavailable', 'The dedupe store failed after the handler ran', { cause });
-      for (const handler of this.#errorHandlers) {
-        try {
-          handler(error, ctx);
-        } catch {
-          // see handle()
-        }
+      this.#report(
+        new HookgateError('store_unavailable', 'The dedupe store failed after the handler ran', { cause }),
+        ctx,
+      );
+    }
+  }
+
+  /** Tells the error hooks; they must never turn an answer into a crash. */
+  #report(error: unknown, ctx: DeliveryContext | undefined): void {
+    const reported = isHookgateError(error)
+      ? error
+      : new HookgateError('internal_error', 'The receiver failed unexpectedly', { cause: error });
+    for (const handler of this.#errorHandlers) {
+      try {
+        handler(reported, ctx);
+      } catch {
+        // ignored: see above
       }
     }
   }
@@ -343,7 +443,7 @@ class HookgateReceiver<E extends EventSchemas> implements Receiver<E> {
   }
 }
 
-/** Builds a receiver: one scheme, its events and handlers, dedupe on by default. */
+/** Builds a receiver: one scheme, its events and handlers, dedupe on by default, ordering when asked. */
 export function createReceiver<const E extends EventSchemas = EventSchemas>(options: ReceiverOptions<E>): Receiver<E> {
   return new HookgateReceiver<E>(options);
 }

@@ -71,6 +71,12 @@ export interface DeliveryContext {
   readonly id: string | undefined;
   /** The dedupe key actually used (undefined when dedupe did not apply). */
   readonly dedupeKey: string | undefined;
+  /** The ordering key, when ordering applies to this event. */
+  readonly orderingKey: string | undefined;
+  /** The event's sequence number, when ordering applies. */
+  readonly sequence: number | undefined;
+  /** True when a strict-order event ran without its predecessors (`onGap: 'deliver'`). */
+  readonly gap: boolean;
   readonly type: string | undefined;
   /** The signed send time in seconds, when the scheme signs one. */
   readonly timestamp: number | undefined;
@@ -85,6 +91,7 @@ export interface DeliveryContext {
 export type DeliveryOutcome =
   | 'processed'
   | 'duplicate'
+  | 'stale'
   | 'challenge'
   | 'rejected'
   | 'in-flight'

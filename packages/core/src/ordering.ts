@@ -1,0 +1,243 @@
+import { configError, HookgateError } from './errors.js';
+import type { OrderStore } from './stores/store.js';
+import type { DeliveryContext, MaybePromise } from './types.js';
+
+export interface OrderOptions<Event = unknown> {
+  /** The ordering key, e.g. a customer id. Undefined: this event is not ordered. */
+  key: (event: Event, ctx: DeliveryContext) => string | number | undefined;
+  /** The event's sequence number (strict) or version/timestamp (latest). Undefined: not ordered. */
+  sequence: (event: Event, ctx: DeliveryContext) => number | undefined;
+  /**
+   * `strict` (default): consecutive integers; a later event waits for its predecessors.
+   * `latest`: versions only grow; an older event is acknowledged as stale; nothing waits.
+   */
+  mode?: 'strict' | 'latest';
+  /** How long a strict event waits for its predecessors, in ms. Default 5,000. */
+  holdMs?: number;
+  /** After the hold: `retry` answers 503 + Retry-After (default); `deliver` runs it with `ctx.gap = true`. */
+  onGap?: 'retry' | 'deliver';
+  /**
+   * Strict mode: the sequence a new key starts at. Default `first-seen`: the first event
+   * seen for a key starts it, so a predecessor that arrives after it is stale.
+   */
+  start?: number | 'first-seen';
+  /** Where cursors live. Default: the dedupe store when it keeps cursors, else a MemoryStore. */
+  store?: OrderStore;
+  /** A key's cursor is forgotten after this long without events, in ms. Default 7 days. */
+  stateTtlMs?: number;
+  /** Safety-net poll while holding, in ms, in case a change notification is missed. Default 1,000. */
+  pollMs?: number;
+  /** Most events held at once, in total and per key, and their total bytes. */
+  maxHeld?: number;
+  maxHeldPerKey?: number;
+  maxHeldBytes?: number;
+}
+
+/** What the sequencer decided for one event. */
+export type Admission =
+  | { run: true; gap: boolean; commit: () => Promise<void>; abort: () => Promise<void> }
+  | { run: false };
+
+const STALE: Admission = Object.freeze({ run: false });
+const DAY_MS = 24 * 60 * 60 * 1000;
+const nothing = async () => {};
+
+function positiveNumber(value: number | undefined, fallback: number, what: string): number {
+  const resolved = value ?? fallback;
+  if (!Number.isFinite(resolved) || resolved <= 0) throw configError(`order.${what} must be a positive number`);
+  return resolved;
+}
+
+/**
+ * Puts events in order per key. Cursors live in the store (shared by every
+ * process); waiting happens here, woken by the store's change notifications
+ * and by this process's own advances, with a slow poll as the safety net.
+ */
+export class Sequencer {
+  readonly holdMs: number;
+  readonly #store: OrderStore;
+  readonly #mode: 'strict' | 'latest';
+  readonly #onGap: 'retry' | 'deliver';
+  readonly #start: number | 'first-seen';
+  readonly #ttlMs: number;
+  readonly #pollMs: number;
+  readonly #limits: { total: number; perKey: number; bytes: number };
+  readonly #waiters = new Map<string, Set<() => void>>();
+  readonly #heldPerKey = new Map<string, number>();
+  #heldTotal = 0;
+  #heldBytes = 0;
+  #subscription: Promise<(() => MaybePromise<void>) | undefined> | undefined;
+
+  constructor(options: OrderOptions<never>, store: OrderStore) {
+    if (typeof options.key !== 'function' || typeof options.sequence !== 'function') {
+      throw configError('order: key and sequence functions are required');
+    }
+    this.#store = store;
+    this.#mode = options.mode ?? 'strict';
+    if (this.#mode !== 'strict' && this.#mode !== 'latest') throw configError('order.mode must be strict or latest');
+    this.#onGap = options.onGap ?? 'retry';
+    this.#start = options.start ?? 'first-seen';
+    if (this.#start !== 'first-seen' && !Number.isSafeInteger(this.#start)) {
+      throw configError('order.start must be an integer or "first-seen"');
+    }
+    this.holdMs = positiveNumber(options.holdMs, 5_000, 'holdMs');
+    this.#ttlMs = positiveNumber(options.stateTtlMs, 7 * DAY_MS, 'stateTtlMs');
+    this.#pollMs = positiveNumber(options.pollMs, 1_000, 'pollMs');
+    this.#limits = {
+      total: positiveNumber(options.maxHeld, 1_000, 'maxHeld'),
+      perKey: positiveNumber(options.maxHeldPerKey, 100, 'maxHeldPerKey'),
+      bytes: positiveNumber(options.maxHeldBytes, 32 * 1024 * 1024, 'maxHeldBytes'),
+    };
+  }
+
+  /** Checks a sequence value for this mode: strict needs integers, latest any finite number. */
+  checkSequence(sequence: number): void {
+    const ok = this.#mode === 'strict' ? Number.isSafeInteger(sequence) : Number.isFinite(sequence);
+    if (!ok) {
+      throw new HookgateError(
+        'invalid_body',
+        this.#mode === 'strict' ? 'The ordering sequence must be an integer' : 'The ordering sequence must be a number',
+      );
+    }
+  }
+
+  /** Decides whether the event runs now, waits, or is stale. May hold for up to holdMs. */
+  admit(key: string, sequence: number, bytes: number): Promise<Admission> {
+    return this.#mode === 'latest' ? this.#admitLatest(key, sequence) : this.#admitStrict(key, sequence, bytes);
+  }
+
+  async close(): Promise<void> {
+    const unsubscribe = await this.#subscription;
+    this.#subscription = undefined;
+    await unsubscribe?.();
+  }
+
+  async #admitLatest(key: string, sequence: number): Promise<Admission> {
+    // Raise first, run second: a concurrent older event sees the newer cursor and is stale.
+    const { raised, previous } = await this.#store.raiseCursor(key, sequence, this.#ttlMs);
+    if (!raised) return STALE;
+    return {
+      run: true,
+      gap: false,
+      commit: nothing,
+      // The handler failed: put the cursor back (unless a newer event moved it) so the retry runs.
+      abort: async () => {
+        if (previous === undefined) {
+          await this.#store.advanceCursor(key, sequence, Number.MIN_SAFE_INTEGER, this.#ttlMs);
+        } else {
+          await this.#store.advanceCursor(key, sequence, previous, this.#ttlMs);
+        }
+      },
+    };
+  }
+
+  async #admitStrict(key: string, sequence: number, bytes: number): Promise<Admission> {
+    let cursor = await this.#store.getCursor(key);
+    let verdict = this.#judge(cursor, sequence);
+    if (verdict === 'wait') {
+      this.#hold(key, bytes);
+      try {
+        const deadline = performance.now() + this.holdMs;
+        this.#subscribe();
+        while (verdict === 'wait') {
+          const remaining = deadline - performance.now();
+          if (remaining <= 0) break;
+          await this.#waitForChange(key, Math.min(this.#pollMs, remaining));
+          cursor = await this.#store.getCursor(key);
+          verdict = this.#judge(cursor, sequence);
+        }
+      } finally {
+        this.#unhold(key, bytes);
+      }
+    }
+    if (verdict === 'stale') return STALE;
+    const gap = verdict === 'wait';
+    if (gap && this.#onGap === 'retry') {
+      throw new HookgateError('ordering_gap', 'An earlier event for this key has not arrived yet', {
+        retryAfter: Math.max(1, Math.ceil(this.holdMs / 1000)),
+      });
+    }
+    const expected = cursor;
+    return {
+      run: true,
+      gap,
+      commit: async () => {
+        // Only this event's predecessor can be the cursor; if the cursor moved anyway
+        // (a gap delivered elsewhere, expiry), never move it backwards.
+        const advanced = await this.#store.advanceCursor(key, expected, sequence, this.#ttlMs);
+        if (!advanced) await this.#store.raiseCursor(key, sequence, this.#ttlMs);
+        this.#wake(key);
+      },
+      abort: nothing,
+    };
+  }
+
+  #judge(cursor: number | undefined, sequence: number): 'run' | 'wait' | 'stale' {
+    const last = cursor ?? (this.#start === 'first-seen' ? sequence - 1 : this.#start - 1);
+    if (sequence <= last) return 'stale';
+    return sequence === last + 1 ? 'run' : 'wait';
+  }
+
+  #hold(key: string, bytes: number): void {
+    const perKey = this.#heldPerKey.get(key) ?? 0;
+    if (
+      this.#heldTotal + 1 > this.#limits.total ||
+      perKey + 1 > this.#limits.perKey ||
+      this.#heldBytes + bytes > this.#limits.bytes
+    ) {
+      throw new HookgateError('ordering_capacity', 'Too many events are waiting for their predecessors', {
+        retryAfter: Math.max(1, Math.ceil(this.holdMs / 1000)),
+      });
+    }
+    this.#heldPerKey.set(key, perKey + 1);
+    this.#heldTotal++;
+    this.#heldBytes += bytes;
+  }
+
+  #unhold(key: string, bytes: number): void {
+    const perKey = (this.#heldPerKey.get(key) ?? 1) - 1;
+    if (perKey === 0) this.#heldPerKey.delete(key);
+    else this.#heldPerKey.set(key, perKey);
+    this.#heldTotal--;
+    this.#heldBytes -= bytes;
+  }
+
+  /** Listens to the store's cursor changes once, lazily, the first time anything waits. */
+  #subscribe(): void {
+    if (this.#subscription || !this.#store.onCursorChange) return;
+    this.#subscription = Promise.resolve(this.#store.onCursorChange((key) => this.#wake(key))).catch(() => {
+      // No notifications: the poll still wakes held events.
+      this.#subscription = undefined;
+      return undefined;
+    });
+  }
+
+  #waitForChange(key: string, ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      let waiters = this.#waiters.get(key);
+      if (!waiters) {
+        waiters = new Set();
+        this.#waiters.set(key, waiters);
+      }
+      const set = waiters;
+      const done = () => {
+        clearTimeout(timer);
+        set.delete(done);
+        if (set.size === 0 && this.#waiters.get(key) === set) this.#waiters.delete(key);
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      set.add(done);
+    });
+  }
+
+  #wake(key: string): void {
+    const waiters = this.#waiters.get(key);
+    if (waiters) for (const wake of [...waiters]) wake();
+  }
+
+  /** Events waiting right now (for tests and metrics). */
+  get held(): { count: number; bytes: number } {
+    return { count: this.#heldTotal, bytes: this.#heldBytes };
+  }
+}
