@@ -6,7 +6,12 @@ import {
   MemoryStore,
   standardWebhooks,
 } from '@hookgate/core';
-import { runStoreConformance, signGitHub, signStandardWebhooks } from '@hookgate/core/testing';
+import {
+  runOrderStoreConformance,
+  runStoreConformance,
+  signGitHub,
+  signStandardWebhooks,
+} from '@hookgate/core/testing';
 import { describe, expect, test } from 'vitest';
 import { deferred, errorCode, post } from './helpers.js';
 
@@ -17,6 +22,10 @@ const signed = (id: string) => post(signStandardWebhooks({ secret, body, id }), 
 
 describe('MemoryStore conformance', () => {
   runStoreConformance(test, () => new MemoryStore());
+});
+
+describe('MemoryStore ordering conformance', () => {
+  runOrderStoreConformance(test, () => new MemoryStore());
 });
 
 describe('MemoryStore bounds', () => {

@@ -48,8 +48,8 @@ export function safeEqual(a: Buffer, b: Buffer): boolean {
 }
 
 /**
- * Decodes a signature strictly: the text must be exactly as long as the digest's
- * encoding, so truncated or padded-with-junk values never decode to a match.
+ * Decodes a signature strictly: the text must be the canonical encoding of a
+ * digest-sized value, so no altered text (case, alphabet, junk) decodes to a match.
  */
 export function decodeSignature(
   text: string,
@@ -61,7 +61,8 @@ export function decodeSignature(
     encoding === 'hex' ? bytes * 2 : encoding === 'base64' ? Math.ceil(bytes / 3) * 4 : Math.ceil((bytes * 4) / 3);
   if (text.length !== expectedLength) return undefined;
   const decoded = Buffer.from(text, encoding);
-  return decoded.length === bytes ? decoded : undefined;
+  // Node's decoder forgives case, base64url letters, junk and unused bits; the sender's text must be canonical.
+  return decoded.length === bytes && decoded.toString(encoding) === text ? decoded : undefined;
 }
 
 /** True when any key's digest equals any candidate signature. */

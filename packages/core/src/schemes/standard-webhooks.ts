@@ -90,7 +90,7 @@ export function standardWebhooks(options: StandardWebhooksOptions): Scheme {
           if (decoded !== undefined) hmacCandidates.push(decoded);
         } else if (version === 'v1a') {
           const decoded = Buffer.from(value, 'base64');
-          if (decoded.length === 64) ed25519Candidates.push(decoded);
+          if (decoded.length === 64 && decoded.toString('base64') === value) ed25519Candidates.push(decoded);
         }
       }
       if (wellFormed === 0)

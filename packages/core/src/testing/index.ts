@@ -1,3 +1,5 @@
+export type { MakeOrderStore } from './order-conformance.js';
+export { runOrderStoreConformance } from './order-conformance.js';
 export type {
   GitHubSignInput,
   HmacSignInput,

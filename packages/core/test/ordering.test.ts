@@ -1,0 +1,300 @@
+import { createReceiver, type DeliveryContext, MemoryStore, type OrderOptions, standardWebhooks } from '@hookgate/core';
+import { signStandardWebhooks } from '@hookgate/core/testing';
+import fc from 'fast-check';
+import { describe, expect, test } from 'vitest';
+import { z } from 'zod';
+import { errorCode, post } from './helpers.js';
+
+const secret = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';
+const scheme = standardWebhooks({ secret });
+
+interface Update {
+  type: 'customer.updated';
+  data: { customer: string; seq: number; fail?: boolean };
+}
+
+const byCustomer: Pick<OrderOptions<Update>, 'key' | 'sequence'> = {
+  key: (e) => e.data.customer,
+  sequence: (e) => e.data.seq,
+};
+
+/** One delivery of one customer's update; the id is stable per (customer, seq) like a sender's retries. */
+function update(customer: string, seq: number, extra: { id?: string } = {}) {
+  const body = JSON.stringify({ type: 'customer.updated', data: { customer, seq } });
+  return post(signStandardWebhooks({ secret, body, id: extra.id ?? `msg_${customer}_${seq}` }), body);
+}
+
+function ordered(
+  order: Omit<OrderOptions<Update>, 'key' | 'sequence'>,
+  fail?: (seq: number, attempt: number) => boolean,
+) {
+  const seen: { customer: string; seq: number; gap: boolean }[] = [];
+  const attempts = new Map<string, number>();
+  const receiver = createReceiver({
+    scheme,
+    order: { ...byCustomer, ...order } as OrderOptions<unknown>,
+  });
+  receiver.on('customer.updated', (event, ctx: DeliveryContext) => {
+    const { customer, seq } = (event as Update).data;
+    const id = `${customer}:${seq}`;
+    const attempt = (attempts.get(id) ?? 0) + 1;
+    attempts.set(id, attempt);
+    if (fail?.(seq, attempt)) throw new Error(`fail ${id}`);
+    seen.push({ customer, seq, gap: ctx.gap });
+  });
+  return { receiver, seen };
+}
+
+const statusOf = async (response: Promise<{ status: number; body: string }>) => {
+  const res = await response;
+  return res.status === 200
+    ? (JSON.parse(res.body) as { status: string }).status
+    : `${res.status} ${errorCode(res.body)}`;
+};
+
+describe('strict ordering', () => {
+  test('events in order run at once, each advancing the cursor', async () => {
+    const { receiver, seen } = ordered({ start: 1 });
+    for (const seq of [1, 2, 3]) expect(await statusOf(receiver.handle(update('c1', seq)))).toBe('processed');
+    expect(seen.map((s) => s.seq)).toEqual([1, 2, 3]);
+  });
+
+  test('a later event waits for its predecessor, then runs', async () => {
+    const { receiver, seen } = ordered({ start: 1, holdMs: 5_000 });
+    const third = receiver.handle(update('c1', 3));
+    const second = receiver.handle(update('c1', 2));
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    expect(seen).toEqual([]);
+    expect(await statusOf(receiver.handle(update('c1', 1)))).toBe('processed');
+    expect([await statusOf(second), await statusOf(third)]).toEqual(['processed', 'processed']);
+    expect(seen.map((s) => s.seq)).toEqual([1, 2, 3]);
+  });
+
+  test('20 keys × 1..30, all shuffled and concurrent: each key runs exactly 1..30 in order', async () => {
+    const { receiver, seen } = ordered({ start: 1, holdMs: 10_000, maxHeldPerKey: 30 });
+    const deliveries = Array.from({ length: 20 }, (_, k) =>
+      Array.from({ length: 30 }, (_, s) => [`k${k}`, s + 1] as const),
+    ).flat();
+    const shuffled = fc.sample(fc.shuffledSubarray(deliveries, { minLength: deliveries.length }), {
+      numRuns: 1,
+      seed: 42,
+    })[0]!;
+    const results = await Promise.all(
+      shuffled.map(([customer, seq]) => statusOf(receiver.handle(update(customer, seq)))),
+    );
+    expect(results.every((r) => r === 'processed')).toBe(true);
+    for (let k = 0; k < 20; k++) {
+      expect(seen.filter((s) => s.customer === `k${k}`).map((s) => s.seq)).toEqual(
+        Array.from({ length: 30 }, (_, i) => i + 1),
+      );
+    }
+  });
+
+  test('an earlier event is stale: acknowledged, not processed', async () => {
+    const { receiver, seen } = ordered({ start: 1 });
+    await receiver.handle(update('c1', 1));
+    await receiver.handle(update('c1', 2));
+    expect(await statusOf(receiver.handle(update('c1', 1, { id: 'msg_resent_with_new_id' })))).toBe('stale');
+    expect(seen.map((s) => s.seq)).toEqual([1, 2]);
+  });
+
+  test('a gap that never fills: 503 + Retry-After after the hold; when the missing one arrives all drain in order', async () => {
+    const { receiver, seen } = ordered({ start: 1, holdMs: 150 });
+    await receiver.handle(update('c1', 1));
+    const held = await receiver.handle(update('c1', 3));
+    expect(held.status).toBe(503);
+    expect(errorCode(held.body)).toBe('ordering_gap');
+    expect(held.headers['retry-after']).toBe('1');
+    expect(await statusOf(receiver.handle(update('c1', 2)))).toBe('processed');
+    // The sender retries 3: its claim was released, so it runs now.
+    expect(await statusOf(receiver.handle(update('c1', 3)))).toBe('processed');
+    expect(seen.map((s) => s.seq)).toEqual([1, 2, 3]);
+  });
+
+  test("onGap: 'deliver' runs the event after the hold with ctx.gap; the late predecessor is then stale", async () => {
+    const { receiver, seen } = ordered({ start: 1, holdMs: 100, onGap: 'deliver' });
+    await receiver.handle(update('c1', 1));
+    expect(await statusOf(receiver.handle(update('c1', 3)))).toBe('processed');
+    expect(await statusOf(receiver.handle(update('c1', 2)))).toBe('stale');
+    expect(seen).toEqual([
+      { customer: 'c1', seq: 1, gap: false },
+      { customer: 'c1', seq: 3, gap: true },
+    ]);
+  });
+
+  test('a handler failure does not advance the cursor: successors wait for the retry', async () => {
+    const { receiver, seen } = ordered({ start: 1, holdMs: 5_000 }, (seq, attempt) => seq === 2 && attempt === 1);
+    await receiver.handle(update('c1', 1));
+    expect(await statusOf(receiver.handle(update('c1', 2)))).toBe('500 handler_failed');
+    const third = receiver.handle(update('c1', 3));
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    expect(seen.map((s) => s.seq)).toEqual([1]);
+    expect(await statusOf(receiver.handle(update('c1', 2)))).toBe('processed');
+    expect(await statusOf(third)).toBe('processed');
+    expect(seen.map((s) => s.seq)).toEqual([1, 2, 3]);
+  });
+
+  test('first-seen (default): the first event starts the key; a predecessor arriving later is stale', async () => {
+    const { receiver, seen } = ordered({});
+    expect(await statusOf(receiver.handle(update('c9', 5)))).toBe('processed');
+    expect(await statusOf(receiver.handle(update('c9', 4)))).toBe('stale');
+    expect(await statusOf(receiver.handle(update('c9', 6)))).toBe('processed');
+    expect(seen.map((s) => s.seq)).toEqual([5, 6]);
+  });
+
+  test('a held event keeps its claim: its copy gets 409 while it waits', async () => {
+    const { receiver } = ordered({ start: 1, holdMs: 5_000 });
+    const held = receiver.handle(update('c1', 2));
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(await statusOf(receiver.handle(update('c1', 2)))).toBe('409 delivery_in_flight');
+    await receiver.handle(update('c1', 1));
+    expect(await statusOf(held)).toBe('processed');
+  });
+
+  test('held events are bounded per key: over the bound, 503 ordering_capacity', async () => {
+    const { receiver } = ordered({ start: 1, holdMs: 5_000, maxHeldPerKey: 2 });
+    const a = receiver.handle(update('c1', 3));
+    const b = receiver.handle(update('c1', 4));
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    const over = await receiver.handle(update('c1', 5));
+    expect(over.status).toBe(503);
+    expect(errorCode(over.body)).toBe('ordering_capacity');
+    await receiver.handle(update('c1', 1));
+    await receiver.handle(update('c1', 2));
+    expect([await statusOf(a), await statusOf(b)]).toEqual(['processed', 'processed']);
+  });
+
+  test('held events are bounded in total bytes', async () => {
+    const { receiver } = ordered({ start: 1, holdMs: 5_000, maxHeldBytes: 100 });
+    const held = receiver.handle(update('c1', 3));
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(await statusOf(receiver.handle(update('c2', 3)))).toBe('503 ordering_capacity');
+    await receiver.handle(update('c1', 1));
+    await receiver.handle(update('c1', 2));
+    expect(await statusOf(held)).toBe('processed');
+  });
+
+  test('a sequence that is not an integer answers 400', async () => {
+    const { receiver } = ordered({ start: 1 });
+    const body = JSON.stringify({ type: 'customer.updated', data: { customer: 'c1', seq: 1.5 } });
+    const res = await receiver.handle(post(signStandardWebhooks({ secret, body }), body));
+    expect(res.status).toBe(400);
+    expect(errorCode(res.body)).toBe('invalid_body');
+  });
+
+  test('an event without a key or sequence is processed unordered', async () => {
+    const { receiver, seen } = ordered({ start: 1 });
+    const body = JSON.stringify({ type: 'customer.updated', data: { customer: 'c1' } });
+    expect(await statusOf(receiver.handle(post(signStandardWebhooks({ secret, body }), body)))).toBe('processed');
+    expect(seen).toHaveLength(1);
+  });
+
+  test('with schemas, only events of a schema type are ordered, with typed key and sequence', async () => {
+    const seen: string[] = [];
+    const receiver = createReceiver({
+      scheme,
+      events: {
+        'customer.updated': z.object({
+          type: z.literal('customer.updated'),
+          data: z.object({ customer: z.string(), seq: z.number().int() }),
+        }),
+      },
+      order: { key: (e) => e.data.customer, sequence: (e) => e.data.seq, start: 1, holdMs: 100 },
+    });
+    receiver.onAny((_e, ctx) => {
+      seen.push(`${ctx.type}:${ctx.sequence ?? '-'}`);
+    });
+    const other = JSON.stringify({ type: 'invoice.paid', data: {} });
+    expect(await statusOf(receiver.handle(post(signStandardWebhooks({ secret, body: other }), other)))).toBe(
+      'processed',
+    );
+    expect(await statusOf(receiver.handle(update('c1', 1)))).toBe('processed');
+    expect(seen).toEqual(['invoice.paid:-', 'customer.updated:1']);
+  });
+
+  test('the dedupe lease must outlast the hold', () => {
+    expect(() =>
+      createReceiver({
+        scheme,
+        dedupe: { leaseMs: 1_000 },
+        order: { ...byCustomer, holdMs: 5_000 } as OrderOptions<unknown>,
+      }),
+    ).toThrow(/leaseMs/);
+  });
+
+  test('cursors are shared through the store: a second receiver on the same store continues the sequence', async () => {
+    const store = new MemoryStore();
+    const make = () => {
+      const seen: number[] = [];
+      const receiver = createReceiver({
+        scheme,
+        dedupe: { store },
+        order: { ...byCustomer, start: 1 } as OrderOptions<unknown>,
+      });
+      receiver.onAny((event) => {
+        seen.push((event as Update).data.seq);
+      });
+      return { receiver, seen };
+    };
+    const a = make();
+    const b = make();
+    const waiting = b.receiver.handle(update('c1', 2));
+    await a.receiver.handle(update('c1', 1));
+    expect(await statusOf(waiting)).toBe('processed');
+    expect([a.seen, b.seen]).toEqual([[1], [2]]);
+  });
+});
+
+describe('latest ordering', () => {
+  test('stale versions are acknowledged and dropped; nothing waits', async () => {
+    const { receiver, seen } = ordered({ mode: 'latest' });
+    const results = [];
+    for (const seq of [5, 3, 7, 6, 7])
+      results.push(await statusOf(receiver.handle(update('c1', seq, { id: `m${seq}${results.length}` }))));
+    expect(results).toEqual(['processed', 'stale', 'processed', 'stale', 'stale']);
+    expect(seen.map((s) => s.seq)).toEqual([5, 7]);
+  });
+
+  test('timestamps work as versions; a failed handler rolls the cursor back so its retry runs', async () => {
+    const t = Date.parse('2026-11-24T00:00:00Z');
+    const { receiver, seen } = ordered({ mode: 'latest' }, (seq, attempt) => seq === t + 2 && attempt === 1);
+    expect(await statusOf(receiver.handle(update('c1', t + 1)))).toBe('processed');
+    expect(await statusOf(receiver.handle(update('c1', t + 2)))).toBe('500 handler_failed');
+    expect(await statusOf(receiver.handle(update('c1', t + 2)))).toBe('processed');
+    expect(seen.map((s) => s.seq - t)).toEqual([1, 2]);
+  });
+});
+
+describe('ordering properties', () => {
+  test('over random arrival orders and failures: no event runs before its predecessor, none runs twice', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.integer({ min: 2, max: 12 }).chain((n) =>
+          fc.record({
+            order: fc.shuffledSubarray(
+              Array.from({ length: n }, (_, i) => i + 1),
+              { minLength: n, maxLength: n },
+            ),
+            failing: fc.subarray(Array.from({ length: n }, (_, i) => i + 1)),
+          }),
+        ),
+        async ({ order, failing }) => {
+          const customer = `p${Math.random()}`;
+          const { receiver, seen } = ordered(
+            { start: 1, holdMs: 100, maxHeldPerKey: 50 },
+            (seq, attempt) => failing.includes(seq) && attempt === 1,
+          );
+          // Like a sender: deliver everything concurrently, then retry whatever was not 200, until all are.
+          let pending = order;
+          for (let round = 0; pending.length > 0 && round < 50; round++) {
+            const results = await Promise.all(pending.map((seq) => receiver.handle(update(customer, seq))));
+            pending = pending.filter((_, i) => results[i]!.status !== 200);
+          }
+          expect(pending).toEqual([]);
+          expect(seen.map((s) => s.seq)).toEqual(Array.from({ length: order.length }, (_, i) => i + 1));
+        },
+      ),
+      { numRuns: 25, endOnFailure: true },
+    );
+  }, 60_000);
+});
