@@ -127,16 +127,16 @@ const CASES: SchemeCase[] = [
 
 const CODES_401 = ['missing_header', 'malformed_header', 'invalid_signature', 'timestamp_outside_window'];
 
-/** A receiver whose clock sits at the delivery's timestamp, recording every handler call. */
+/** A receiver whose clock sits at the delivery's timestamp, recording which handlers ran. */
 function receiverAt(schemeCase: SchemeCase, timestamp: number) {
-  const calls: { event: unknown; ctx: DeliveryContext }[] = [];
+  const calls: string[] = [];
   const receiver = createReceiver({ scheme: schemeCase.scheme(), dedupe: false, now: () => timestamp * 1000 })
-    .onAny((event, ctx) => {
-      calls.push({ event, ctx });
+    .onAny(() => {
+      calls.push('onAny');
     })
+    // A typed handler as well (GitHub's type): neither kind may run for a rejected delivery.
     .on('issues.opened', () => {
-      // a typed handler too: neither kind may run for a rejected delivery
-      calls.push({ event: 'typed-handler', ctx: undefined as never });
+      calls.push('issues.opened');
     });
   return { receiver, calls };
 }
