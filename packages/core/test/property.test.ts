@@ -83,6 +83,15 @@ const CASES: SchemeCase[] = [
     signature: { header: 'webhook-signature' },
   },
   {
+    name: 'standardWebhooks (svix-* headers)',
+    scheme: () => standardWebhooks({ secret: WHSEC }),
+    payload: (data) => ({ type: 'thing.happened', data }),
+    sign: (body, id, timestamp) => signStandardWebhooks({ secret: WHSEC, body, id, timestamp, svix: true }),
+    id: { header: 'svix-id' },
+    timestamp: { header: 'svix-timestamp' },
+    signature: { header: 'svix-signature' },
+  },
+  {
     name: 'stripe',
     scheme: () => stripe({ secret: SECRET }),
     payload: (data, id) => ({ id: `evt_${id}`, object: 'event', type: 'invoice.paid', data: { object: { data } } }),
