@@ -240,9 +240,9 @@ describe('one changed signature byte that decodes to the same digest is still re
   const timestamp = 1_700_000_000;
 
   async function expectRejected(schemeCase: SchemeCase, mutate: (delivery: Delivery) => Delivery | undefined) {
-    // Try a few ids until the signature has the character the mutation needs.
+    // Try a few deliveries until the signature has the character the mutation needs.
     for (let attempt = 0; attempt < 200; attempt++) {
-      const original = deliveryFor(schemeCase, 'payload', `id${attempt}`, timestamp);
+      const original = deliveryFor(schemeCase, `payload ${attempt}`, `id${attempt}`, timestamp);
       const tampered = mutate(original);
       if (tampered === undefined) continue;
       const { receiver, calls } = receiverAt(schemeCase, timestamp);
