@@ -14,6 +14,11 @@ test('the demo plays every case with the statuses the README promises', async ()
     [200, 'processed'],
     [200, 'duplicate'],
     [401, 'invalid_signature'],
+    [200, 'processed'],
+    [200, 'processed'],
+    [200, 'processed'],
+    [200, 'processed'],
+    [0, '1,2,3,4'],
   ]);
   expect(lines[0]?.handlerSaw).toBe('invoice.paid in_1001 amount=4200');
   expect(lines[1]?.handlerSaw).toBe('(not called)');

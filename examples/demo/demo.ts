@@ -9,6 +9,7 @@ import type { AddressInfo } from 'node:net';
 import { pathToFileURL } from 'node:url';
 import { createReceiver, standardWebhooks } from '@hookgate/core';
 import { signStandardWebhooks } from '@hookgate/core/testing';
+import { z } from 'zod';
 
 const CURRENT_SECRET = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';
 const PREVIOUS_SECRET = 'whsec_cHJldmlvdXMtc2VjcmV0LWJlaW5nLXJvdGF0ZWQ=';
@@ -33,13 +34,35 @@ export async function runDemo(print: (line: string) => void = console.log): Prom
   // What the handler saw for the delivery in flight, reported on its line.
   let handlerSaw: string[] = [];
   let failNextInvoice = false;
+  const customerUpdates: number[] = [];
 
   const receiver = createReceiver({
     // Rotation: the sender may still sign with the previous secret for a while.
     scheme: standardWebhooks({ secrets: [CURRENT_SECRET, PREVIOUS_SECRET] }),
+    events: {
+      'invoice.paid': z.object({
+        type: z.literal('invoice.paid'),
+        data: z.object({ id: z.string(), amount: z.number() }),
+      }),
+      'customer.updated': z.object({
+        type: z.literal('customer.updated'),
+        data: z.object({ customer: z.string(), seq: z.number().int(), plan: z.string() }),
+      }),
+    },
+    // Each customer's updates run in sequence order, whatever order they arrive in.
+    order: {
+      key: (event) => (event.type === 'customer.updated' ? event.data.customer : undefined),
+      sequence: (event) => (event.type === 'customer.updated' ? event.data.seq : undefined),
+      start: 1,
+      holdMs: 2_000,
+    },
+  });
+  receiver.on('customer.updated', (event) => {
+    customerUpdates.push(event.data.seq);
+    handlerSaw.push(`customer.updated seq=${event.data.seq} plan=${event.data.plan}`);
   });
   receiver.on('invoice.paid', async (event) => {
-    const { data } = event as { data: { id: string; amount: number } };
+    const { data } = event;
     if (failNextInvoice) {
       failNextInvoice = false;
       handlerSaw.push(`invoice.paid ${data.id} → threw "database timeout"`);
@@ -48,7 +71,7 @@ export async function runDemo(print: (line: string) => void = console.log): Prom
     handlerSaw.push(`invoice.paid ${data.id} amount=${data.amount}`);
   });
   receiver.onAny((_event, ctx) => {
-    if (ctx.type !== 'invoice.paid') handlerSaw.push(`${ctx.type} (onAny)`);
+    if (ctx.type !== 'invoice.paid' && ctx.type !== 'customer.updated') handlerSaw.push(`${ctx.type} (onAny)`);
   });
 
   const server = createServer(async (req, res) => {
@@ -126,7 +149,41 @@ export async function runDemo(print: (line: string) => void = console.log): Prom
       signStandardWebhooks({ secret: 'whsec_Zm9yZ2Vk', body: first }),
       first,
     );
+
+    // The sender retried with backoff, so cus_42's updates arrive out of order, all at once.
+    print('');
+    const plans = ['starter', 'team', 'business', 'enterprise'];
+    handlerSaw = [];
+    const answers = await Promise.all(
+      [3, 1, 4, 2].map(async (seq) => {
+        const body = JSON.stringify({
+          type: 'customer.updated',
+          data: { customer: 'cus_42', seq, plan: plans[seq - 1] },
+        });
+        const headers = signStandardWebhooks({ secret: CURRENT_SECRET, id: `msg_upd_${seq}`, body });
+        const response = await fetch(url, {
+          method: 'POST',
+          headers: { ...headers, 'content-type': 'application/json' },
+          body,
+        });
+        const parsed = (await response.json()) as { status?: string; error?: { code: string } };
+        return { seq, status: response.status, result: parsed.status ?? parsed.error?.code ?? '' };
+      }),
+    );
+    for (const { seq, status, result } of answers) {
+      const step = `11. cus_42 update seq=${seq} (sent 3,1,4,2 at once)`;
+      lines.push({ step, status, result, handlerSaw: '' });
+      print(`${step.padEnd(46)} → ${String(status)} ${result}`);
+    }
+    print(`${'    the handler ran them in sequence order:'.padEnd(49)}${handlerSaw.join('; ')}`);
+    lines.push({
+      step: '11. handler order',
+      status: 0,
+      result: customerUpdates.join(','),
+      handlerSaw: handlerSaw.join('; '),
+    });
   } finally {
+    await receiver.close();
     await new Promise<void>((resolve) => server.close(() => resolve()));
   }
   return lines;
