@@ -419,6 +419,7 @@ export const scenarios: Scenario[] = [
           return;
         }
         expectError(answer, 500, 'body_already_parsed', [headers['stripe-signature']!, body]);
+        expect((JSON.parse(answer.text) as { error: { message: string } }).error.message).toContain(target.mountHint);
         expect(harness.calls).toHaveLength(0);
       }),
   },

@@ -32,6 +32,8 @@ export interface Target {
   name: string;
   /** Whether a parser mounted first can leave only a parsed object (then: 500 body_already_parsed). */
   parserCanLoseRaw: boolean;
+  /** Part of the body_already_parsed message: how to mount it right in this framework. */
+  mountHint: string;
   /** Whether other routes keep rejecting content types they have no parser for (Fastify's 415). */
   otherRoutesRejectUnknownTypes: boolean;
   start(receiver: AdaptableReceiver, variant: Variant): Promise<RunningApp>;
@@ -68,6 +70,7 @@ function expressTarget(name: string, express: typeof express5): Target {
   return {
     name,
     parserCanLoseRaw: true,
+    mountHint: "app.post('/webhooks', hookgate(receiver)) above app.use(express.json())",
     otherRoutesRejectUnknownTypes: false,
     start(receiver, variant) {
       const app = express();
@@ -93,6 +96,7 @@ function expressTarget(name: string, express: typeof express5): Target {
 const koaTarget: Target = {
   name: 'koa 3',
   parserCanLoseRaw: true,
+  mountHint: 'Mount hookgate before bodyParser()',
   otherRoutesRejectUnknownTypes: false,
   start(receiver, variant) {
     const app = new Koa();
@@ -121,6 +125,7 @@ function fastifyTarget(name: string, form: 'plugin' | 'route'): Target {
   return {
     name,
     parserCanLoseRaw: false,
+    mountHint: '',
     otherRoutesRejectUnknownTypes: true,
     async start(receiver, variant) {
       const app = Fastify();
@@ -148,6 +153,7 @@ function fastifyTarget(name: string, form: 'plugin' | 'route'): Target {
 const nodeTarget: Target = {
   name: 'node:http',
   parserCanLoseRaw: true,
+  mountHint: 'already read',
   otherRoutesRejectUnknownTypes: false,
   start(receiver, variant) {
     const webhook = toNodeHandler(receiver);
@@ -216,6 +222,7 @@ function toRequest(req: IncomingMessage, base: string): Request {
 const fetchTarget: Target = {
   name: 'fetch handler',
   parserCanLoseRaw: true,
+  mountHint: 'Pass the untouched Request',
   otherRoutesRejectUnknownTypes: false,
   async start(receiver, variant) {
     const webhook = toFetchHandler(receiver);

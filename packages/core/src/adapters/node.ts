@@ -25,7 +25,12 @@ export function readNodeBody(req: IncomingMessage, limit: number): Promise<Buffe
       return;
     }
     if (req.readableEnded || req.readableDidRead) {
-      reject(new HookgateError('body_already_parsed', 'The request body was already read by someone else'));
+      reject(
+        new HookgateError(
+          'body_already_parsed',
+          'The request body was already read by someone else: hand the request to hookgate before anything reads its body',
+        ),
+      );
       return;
     }
     const buffer = new BoundedBuffer(limit);
