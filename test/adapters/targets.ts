@@ -142,7 +142,7 @@ function fastifyTarget(name: string, form: 'plugin' | 'route'): Target {
       }
       app.post('/json', async (request) => ({ received: request.body }));
       if (form === 'plugin') await app.register(fastifyHookgate, { path: '/webhooks', receiver });
-      else await app.register(hookgateRoute(receiver, '/webhooks'));
+      else await app.register(hookgateRoute(receiver), { prefix: '/webhooks' });
       await app.ready();
       const running = await listen(app.server);
       return { ...running, close: () => app.close() };

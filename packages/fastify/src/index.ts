@@ -13,8 +13,8 @@ function send(reply: FastifyReply, response: ReceiverResponse): FastifyReply {
 }
 
 /** Fastify's own errors in this scope (bodyLimit, aborted body…) as hookgate JSON errors. */
-function toHookgateError(error: FastifyError): HookgateError {
-  if (error.statusCode === 413) return new HookgateError('payload_too_large', 'The body is larger than the limit');
+function toHookgateError(error: FastifyError, limit: number): HookgateError {
+  if (error.statusCode === 413) return new HookgateError('payload_too_large', `The body is larger than ${limit} bytes`);
   if (error.statusCode !== undefined && error.statusCode < 500) {
     return new HookgateError('invalid_body', 'The request body could not be read');
   }
@@ -32,7 +32,9 @@ export function hookgateRoute(receiver: AdaptableReceiver, path = '/'): FastifyP
     scope.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: receiver.maxBodyBytes }, (_req, body, done) =>
       done(null, body),
     );
-    scope.setErrorHandler((error: FastifyError, _request, reply) => send(reply, errorResponse(toHookgateError(error))));
+    scope.setErrorHandler((error: FastifyError, _request, reply) =>
+      send(reply, errorResponse(toHookgateError(error, receiver.maxBodyBytes))),
+    );
     scope.post(path, async (request, reply) => {
       const body = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
       const { method, url, headers } = request;
