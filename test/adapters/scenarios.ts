@@ -424,6 +424,14 @@ export const scenarios: Scenario[] = [
       }),
   },
   {
+    name: 'a JSON body parser ran first but skipped a Slack form delivery → 200 with the exact bytes',
+    run: (target) =>
+      withApp(target, fixtures.slackForm(), { variant: 'parser-lost-raw' }, async (harness) => {
+        const { headers, body } = harness.delivery();
+        expectProcessed(await post(harness.url, headers, body), harness, body);
+      }),
+  },
+  {
     name: 'another JSON route in the same app keeps its normal JSON parsing',
     run: (target) =>
       withApp(target, fixtures.stripe(), {}, async (harness) => {

@@ -56,6 +56,8 @@ async function listen(server: Server): Promise<RunningApp> {
   };
 }
 
+const isJson = (contentType: string | null | undefined) => (contentType ?? '').toLowerCase().includes('json');
+
 async function readAll(req: IncomingMessage): Promise<Buffer> {
   const chunks: Buffer[] = [];
   for await (const chunk of req) chunks.push(chunk as Buffer);
@@ -104,9 +106,10 @@ const koaTarget: Target = {
     const router = new Router();
     // @koa/bodyparser keeps ctx.request.rawBody.
     if (variant === 'parser-kept-raw') app.use(bodyParser());
-    // A hand-rolled parser that keeps only the parsed object.
+    // A hand-rolled JSON parser that keeps only the parsed object.
     if (variant === 'parser-lost-raw') {
       app.use(async (ctx, next) => {
+        if (!isJson(ctx.get('content-type'))) return next();
         const text = (await readAll(ctx.req)).toString('utf8');
         ctx.request.body = text === '' ? {} : (JSON.parse(text) as unknown);
         await next();
@@ -163,8 +166,8 @@ const nodeTarget: Target = {
           sendJson(res, 200, { received: JSON.parse((await readAll(req)).toString('utf8')) as unknown });
           return;
         }
-        // Someone read the stream before the handler.
-        if (variant === 'parser-lost-raw') await readAll(req);
+        // A JSON parser read the stream before the handler.
+        if (variant === 'parser-lost-raw' && isJson(req.headers['content-type'])) await readAll(req);
         webhook(req, res);
       }),
     );
@@ -229,7 +232,7 @@ const fetchTarget: Target = {
     const handle = async (request: Request): Promise<Response> => {
       const { pathname } = new URL(request.url);
       if (pathname === '/json') return Response.json({ received: (await request.json()) as unknown });
-      if (variant === 'parser-lost-raw') await request.text();
+      if (variant === 'parser-lost-raw' && isJson(request.headers.get('content-type'))) await request.json();
       return webhook(request);
     };
     let base = '';
