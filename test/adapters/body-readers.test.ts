@@ -1,6 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import { PassThrough } from 'node:stream';
-import { HookgateError, rawBodyFromParser, readFetchBody, readNodeBody } from '@hookgate/core';
+import { HookgateError, rawBodyFromParser, readFetchBody, readNodeBody, toFetchHandler } from '@hookgate/core';
 import { describe, expect, it } from 'vitest';
 
 const EVENTS = ['data', 'end', 'error', 'close', 'readable'] as const;
@@ -167,5 +167,29 @@ describe('rawBodyFromParser', () => {
     expect((caught as HookgateError).code).toBe('body_already_parsed');
     expect((caught as HookgateError).status).toBe(500);
     expect((caught as HookgateError).message).toContain(mountHint);
+  });
+});
+
+describe('toFetchHandler', () => {
+  const request = () => new Request('http://localhost/webhooks', { method: 'POST', body: '{}' });
+
+  it('answers 500 internal_error when a hand-made receiver throws', async () => {
+    const handler = toFetchHandler({
+      maxBodyBytes: 10,
+      handle: () => Promise.reject(new Error('boom')),
+    });
+    const response = await handler(request());
+    expect(response.status).toBe(500);
+    expect(((await response.json()) as { error: { code: string } }).error.code).toBe('internal_error');
+  });
+
+  it('sends no body with a 204', async () => {
+    const handler = toFetchHandler({
+      maxBodyBytes: 10,
+      handle: async () => ({ status: 204, headers: {}, body: '' }),
+    });
+    const response = await handler(request());
+    expect(response.status).toBe(204);
+    expect(response.body).toBeNull();
   });
 });

@@ -46,21 +46,16 @@ function toFetchResponse(response: ReceiverResponse): Response {
 /** A Fetch API handler for Hono, Next.js route handlers, Bun, Deno and workers. */
 export function toFetchHandler(receiver: AdaptableReceiver): (request: Request) => Promise<Response> {
   return async (request) => {
-    let body: Buffer;
     try {
-      body = await readFetchBody(request, receiver.maxBodyBytes);
+      const body = await readFetchBody(request, receiver.maxBodyBytes);
+      const { method, url, headers } = request;
+      return toFetchResponse(await receiver.handle({ method, url, headers, body }));
     } catch (error) {
+      // Reading failed (413, aborted…), or a hand-made AdaptableReceiver threw.
       const failure = isHookgateError(error)
         ? error
-        : new HookgateError('internal_error', 'Reading the request failed', { cause: error });
+        : new HookgateError('internal_error', 'The webhook request failed', { cause: error });
       return toFetchResponse(errorResponse(failure));
     }
-    const response = await receiver.handle({
-      method: request.method,
-      url: request.url,
-      headers: request.headers,
-      body,
-    });
-    return toFetchResponse(response);
   };
 }

@@ -73,7 +73,7 @@ export function readNodeBody(req: IncomingMessage, limit: number): Promise<Buffe
 function toHookgateError(error: unknown): HookgateError {
   return isHookgateError(error)
     ? error
-    : new HookgateError('internal_error', 'Reading the request failed', { cause: error });
+    : new HookgateError('internal_error', 'The webhook request failed', { cause: error });
 }
 
 /** How long an unread rest may keep arriving after we have answered, before the connection is cut. */
@@ -127,7 +127,12 @@ export async function handleNodeRequest(
     if (!req.readableEnded) discardRest(req);
     return errorResponse(toHookgateError(error));
   }
-  return receiver.handle({ method: req.method ?? 'GET', url: req.url, headers: req.headers, body });
+  try {
+    return await receiver.handle({ method: req.method ?? 'GET', url: req.url, headers: req.headers, body });
+  } catch (error) {
+    // A receiver never throws; a hand-made AdaptableReceiver might.
+    return errorResponse(toHookgateError(error));
+  }
 }
 
 /** Writes a receiver response, unless the client is already gone. */
