@@ -1,3 +1,8 @@
+export { readFetchBody, toFetchHandler } from './adapters/fetch.js';
+export type { AdaptableReceiver, EarlierParser } from './adapters/node.js';
+export { handleNodeRequest, readNodeBody, toNodeHandler, writeNodeResponse } from './adapters/node.js';
+export type { ParsedBodyInput } from './adapters/parsed-body.js';
+export { rawBodyFromParser } from './adapters/parsed-body.js';
 export type { HookgateErrorCode, HookgateErrorOptions } from './errors.js';
 export { ERROR_STATUS, HookgateError, isHookgateError } from './errors.js';
 export type { OrderOptions } from './ordering.js';

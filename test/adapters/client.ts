@@ -1,0 +1,131 @@
+import http from 'node:http';
+import net from 'node:net';
+
+export interface Answer {
+  status: number;
+  headers: Record<string, string>;
+  text: string;
+}
+
+/** A real fetch (undici) POST. */
+export async function post(url: string, headers: Record<string, string>, body: string | Buffer): Promise<Answer> {
+  const response = await fetch(url, { method: 'POST', headers, body });
+  return { status: response.status, headers: Object.fromEntries(response.headers), text: await response.text() };
+}
+
+/**
+ * A node:http POST that keeps header names exactly as given on the wire, and
+ * sends `chunks` one write at a time (chunked unless a content-length is given).
+ */
+export function postRaw(url: string, headers: Record<string, string>, chunks: readonly Buffer[]): Promise<Answer> {
+  return new Promise((resolve, reject) => {
+    const request = http.request(url, { method: 'POST', headers }, (response) => {
+      const parts: Buffer[] = [];
+      response.on('data', (chunk: Buffer) => parts.push(chunk));
+      response.on('end', () =>
+        resolve({
+          status: response.statusCode ?? 0,
+          headers: Object.fromEntries(
+            Object.entries(response.headers).map(([name, value]) => [name, String(value)] as const),
+          ),
+          text: Buffer.concat(parts).toString('utf8'),
+        }),
+      );
+    });
+    request.on('error', reject);
+    for (const chunk of chunks) request.write(chunk);
+    request.end();
+  });
+}
+
+/**
+ * Streams `total` bytes in chunks, with backpressure, until the server answers.
+ * Returns the answer and how many bytes had been handed to the socket by then.
+ */
+export function streamUntilAnswered(
+  url: string,
+  headers: Record<string, string>,
+  total: number,
+  chunkSize = 16 * 1024,
+): Promise<{ answer: Answer; sentBeforeAnswer: number }> {
+  return new Promise((resolve, reject) => {
+    let sent = 0;
+    let answered = false;
+    const request = http.request(url, { method: 'POST', headers }, (response) => {
+      answered = true;
+      const sentBeforeAnswer = sent;
+      const parts: Buffer[] = [];
+      response.on('data', (chunk: Buffer) => parts.push(chunk));
+      response.on('end', () => {
+        request.destroy();
+        resolve({
+          answer: {
+            status: response.statusCode ?? 0,
+            headers: Object.fromEntries(Object.entries(response.headers).map(([n, v]) => [n, String(v)] as const)),
+            text: Buffer.concat(parts).toString('utf8'),
+          },
+          sentBeforeAnswer,
+        });
+      });
+    });
+    request.on('error', (error) => {
+      if (!answered) reject(error);
+    });
+    const chunk = Buffer.alloc(chunkSize, 0x61);
+    const pump = () => {
+      while (!answered && sent < total) {
+        sent += chunk.length;
+        if (!request.write(chunk)) {
+          request.once('drain', pump);
+          return;
+        }
+      }
+      if (!answered) request.end();
+    };
+    pump();
+  });
+}
+
+/**
+ * Sends a request head promising `declaredLength` bytes, then only `body`,
+ * then half-closes (`end`) or resets (`destroy`) the connection.
+ */
+export async function sendTruncated(
+  url: string,
+  headers: Record<string, string>,
+  body: Buffer,
+  declaredLength: number,
+  how: 'end' | 'destroy',
+): Promise<void> {
+  const { hostname, port } = new URL(url);
+  const socket = net.connect(Number(port), hostname);
+  await new Promise<void>((resolve, reject) => {
+    socket.once('connect', resolve);
+    socket.once('error', reject);
+  });
+  socket.on('error', () => {});
+  const head = [
+    'POST /webhooks HTTP/1.1',
+    `Host: ${hostname}:${port}`,
+    `Content-Length: ${declaredLength}`,
+    ...Object.entries(headers).map(([name, value]) => `${name}: ${value}`),
+    '',
+    '',
+  ].join('\r\n');
+  await new Promise<void>((resolve) => socket.write(Buffer.concat([Buffer.from(head), body]), () => resolve()));
+  // Let the server start reading the body before the client goes away.
+  await new Promise((resolve) => setTimeout(resolve, 30));
+  if (how === 'end') socket.end();
+  else socket.destroy();
+  // After a half-close the server may keep its side open; the test only needs our side gone.
+  await new Promise<void>((resolve) => {
+    const timer = setTimeout(() => {
+      socket.destroy();
+      resolve();
+    }, 500);
+    socket.once('close', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+  });
+}
