@@ -26,6 +26,12 @@ export function sendCommandOf(client: RedisClientLike): SendCommand {
   if (isIORedis(client)) {
     return ([command, ...args]) => client.call(command ?? '', args);
   }
+  if ('getSlotMaster' in client) {
+    // A node-redis cluster's sendCommand wants (firstKey, isReadonly, args).
+    throw new TypeError(
+      'RedisStore: for a node-redis cluster pass sendCommand: (args) => cluster.sendCommand(args[3], false, args)',
+    );
+  }
   if (typeof (client as Partial<NodeRedisLike>).sendCommand === 'function') {
     return (args) => client.sendCommand(args);
   }

@@ -3,7 +3,7 @@ import { createReceiver, type DedupeStore, type HookgateError, standardWebhooks 
 import { signStandardWebhooks } from '@hookgate/core/testing';
 import { DEFAULT_PREFIX, RedisStore, RedisStoreError } from '@hookgate/redis';
 import { Redis } from 'ioredis';
-import { createClient } from 'redis';
+import { createClient, createCluster } from 'redis';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import {
   describeWithRedis,
@@ -57,6 +57,10 @@ describe('RedisStore options', () => {
     expect(() => new RedisStore({} as never)).toThrow(/client.*sendCommand/);
     expect(() => new RedisStore({ sendCommand, client: {} } as never)).toThrow(/either/);
     expect(() => new RedisStore({ client: { ping() {} } } as never)).toThrow(/ioredis.*node-redis/);
+    const cluster = createCluster({ rootNodes: [{ url: 'redis://127.0.0.1:1' }] });
+    expect(() => new RedisStore({ client: cluster as never })).toThrow(
+      /cluster\.sendCommand\(args\[3\], false, args\)/,
+    );
     expect(() => new RedisStore({ sendCommand, commandTimeoutMs: 0 })).toThrow(/commandTimeoutMs/);
     expect(() => new RedisStore({ sendCommand, commandTimeoutMs: Number.NaN })).toThrow(/commandTimeoutMs/);
     expect(new RedisStore({ sendCommand }).prefix).toBe(DEFAULT_PREFIX);
