@@ -176,7 +176,10 @@ describeWithRedis(
             if (message.type === 'frozen') resolve(message.held ?? 0);
           }),
         );
-        // Wait until the victim holds claims and has no handler between its side effect and its complete.
+        // Kill it while it holds claims (handlers stopped before their side effects), but not
+        // between a handler's side effect and its complete: a death there leaves a claim that
+        // expires and a retry that runs the handler again, the at-least-once window no store can
+        // close (packages/redis/README.md, "What once means here").
         victim.child.send({ type: 'freeze' });
         heldAtKill = await frozen;
         const exited = new Promise((resolve) => victim.child.once('exit', resolve));
