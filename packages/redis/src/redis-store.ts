@@ -75,8 +75,8 @@ function wholeMs(value: number, what: string): string {
  * Redis and prefix. Each operation is one round trip (a small Lua script by
  * EVALSHA); each is bounded by `commandTimeoutMs`.
  *
- *   new RedisStore({ client: new Redis() })            // ioredis
- *   new RedisStore({ client: await createClient().connect() })  // node-redis
+ *   new RedisStore({ client: new Redis(url) })   // ioredis
+ *   new RedisStore({ client: nodeRedisClient })   // node-redis, connected by the app
  */
 export class RedisStore implements DedupeStore {
   readonly prefix: string;

@@ -191,6 +191,22 @@ describeWithRedis('RedisStore on the shared Redis', () => {
     expect(sent.map((args) => args[0])).toEqual(['EVALSHA', 'EVALSHA', 'EVALSHA', 'EVALSHA', 'EVALSHA']);
   });
 
+  test('through the receiver: processed once, a copy in flight gets 409 with the lease left as Retry-After, then duplicate', async () => {
+    const store = new RedisStore({ client: redis, prefix: `test:receiver:${randomUUID()}:` });
+    const { deliver, processed } = receiverOver(store);
+    const id = `msg_${randomUUID()}`;
+    const held = await store.claim(`standard-webhooks:${id}`, 20_000); // another replica is processing it
+    if (held.status !== 'claimed') throw new Error('claim failed');
+    const copy = await deliver(id);
+    expect(copy.status).toBe(409);
+    expect(Number(copy.headers['retry-after'])).toBeGreaterThanOrEqual(19);
+    expect(Number(copy.headers['retry-after'])).toBeLessThanOrEqual(20);
+    await store.release(`standard-webhooks:${id}`, held.token); // that replica's handler failed
+    expect(JSON.parse((await deliver(id)).body)).toEqual({ status: 'processed' });
+    expect(JSON.parse((await deliver(id)).body)).toEqual({ status: 'duplicate' });
+    expect(processed).toEqual([id]);
+  });
+
   test('the default prefix is hookgate:', async () => {
     const store = new RedisStore({ client: redis });
     const key = `test:default-prefix:${randomUUID()}`;
