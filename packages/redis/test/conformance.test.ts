@@ -9,8 +9,8 @@ import { describeWithRedis, REDIS_HOST, REDIS_PORT } from './redis-server.js';
 import { RespClient } from './resp-client.js';
 
 // Redis expires keys to the millisecond, but the expiry tests sleep a few
-// multiples of this; 100 ms keeps them clear of scheduler noise on a busy box.
-const shortMs = 100;
+// multiples of this; 150 ms keeps them clear of scheduler noise on a busy box.
+const shortMs = 150;
 
 describe('MemoryStore', () => {
   runStoreConformance(test, () => new MemoryStore(), { shortMs });
