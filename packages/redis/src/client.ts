@@ -10,7 +10,7 @@ export interface IORedisLike {
   call(command: string, args: string[]): Promise<unknown>;
 }
 
-/** A node-redis v4/v5 client (`createClient()`): `sendCommand(args)`. */
+/** A node-redis v4, v5 or v6 client (`createClient()`): `sendCommand(args)`. */
 export interface NodeRedisLike {
   sendCommand(args: string[]): Promise<unknown>;
 }

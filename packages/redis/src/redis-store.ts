@@ -19,7 +19,7 @@ interface RedisStoreCommonOptions {
 export type RedisStoreOptions = RedisStoreCommonOptions &
   (
     | {
-        /** An ioredis client (Redis or Cluster) or a node-redis v4/v5 client the app already has. */
+        /** An ioredis v5/v6 client (Redis or Cluster) or a node-redis v4–v6 client the app already has. */
         client: RedisClientLike;
         sendCommand?: never;
       }

@@ -2,8 +2,10 @@ import { MemoryStore } from '@hookgate/core';
 import { runStoreConformance } from '@hookgate/core/testing';
 import { RedisStore } from '@hookgate/redis';
 import { Redis } from 'ioredis';
+import { Redis as RedisV6 } from 'ioredis-v6';
 import { createClient } from 'redis';
 import { createClient as createClientV4 } from 'redis-v4';
+import { createClient as createClientV6 } from 'redis-v6';
 import { afterAll, beforeAll, describe, test } from 'vitest';
 import { describeWithRedis, REDIS_HOST, REDIS_PORT } from './redis-server.js';
 import { RespClient } from './resp-client.js';
@@ -16,12 +18,31 @@ describe('MemoryStore', () => {
   runStoreConformance(test, () => new MemoryStore(), { shortMs });
 });
 
-describeWithRedis('RedisStore over ioredis', () => {
+describeWithRedis('RedisStore over ioredis v5', () => {
   let client: Redis;
   beforeAll(() => {
     client = new Redis({ host: REDIS_HOST, port: REDIS_PORT, lazyConnect: false });
   });
   afterAll(() => client.quit());
+  runStoreConformance(test, ({ prefix }) => new RedisStore({ client, prefix: `test:${prefix}` }), { shortMs });
+});
+
+describeWithRedis('RedisStore over ioredis v6', () => {
+  let client: RedisV6;
+  beforeAll(() => {
+    client = new RedisV6({ host: REDIS_HOST, port: REDIS_PORT });
+  });
+  afterAll(() => client.quit());
+  runStoreConformance(test, ({ prefix }) => new RedisStore({ client, prefix: `test:${prefix}` }), { shortMs });
+});
+
+describeWithRedis('RedisStore over node-redis v6', () => {
+  let client: ReturnType<typeof createClientV6>;
+  beforeAll(async () => {
+    client = createClientV6({ url: `redis://${REDIS_HOST}:${REDIS_PORT}` });
+    await client.connect();
+  });
+  afterAll(() => client.close());
   runStoreConformance(test, ({ prefix }) => new RedisStore({ client, prefix: `test:${prefix}` }), { shortMs });
 });
 

@@ -1,8 +1,10 @@
 import type { DedupeStore } from '@hookgate/core';
 import { RedisStore, type RedisStoreOptions } from '@hookgate/redis';
 import { type Cluster, Redis } from 'ioredis';
+import type { Redis as RedisV6 } from 'ioredis-v6';
 import type { createClient } from 'redis';
 import type { createClient as createClientV4 } from 'redis-v4';
+import type { createClient as createClientV6 } from 'redis-v6';
 import { expectTypeOf, test } from 'vitest';
 
 test('RedisStore takes the clients apps already have', () => {
@@ -10,6 +12,8 @@ test('RedisStore takes the clients apps already have', () => {
   expectTypeOf<{ client: Cluster }>().toExtend<RedisStoreOptions>();
   expectTypeOf<{ client: ReturnType<typeof createClient> }>().toExtend<RedisStoreOptions>();
   expectTypeOf<{ client: ReturnType<typeof createClientV4> }>().toExtend<RedisStoreOptions>();
+  expectTypeOf<{ client: ReturnType<typeof createClientV6> }>().toExtend<RedisStoreOptions>();
+  expectTypeOf<{ client: RedisV6 }>().toExtend<RedisStoreOptions>();
   expectTypeOf<{ sendCommand: (args: string[]) => Promise<unknown>; prefix: string }>().toExtend<RedisStoreOptions>();
   expectTypeOf<RedisStore>().toExtend<DedupeStore>();
 });
