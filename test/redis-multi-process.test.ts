@@ -42,11 +42,15 @@ interface Receiver {
   alive: boolean;
 }
 
+/** Every child spawned, ready or not, so none outlives the test. */
+const children: ChildProcess[] = [];
+
 function startReceiver(index: number, env: Record<string, string>): Promise<Receiver> {
   const child = spawn(process.execPath, ['--conditions=@hookgate/source', '--import', TSX, CHILD], {
     env: { ...process.env, ...env },
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
+  children.push(child);
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`receiver ${index} did not start`)), 20_000);
     child.once('exit', (code) => reject(new Error(`receiver ${index} exited with ${code}`)));
@@ -119,7 +123,7 @@ describeWithRedis(
     }, 60_000);
 
     afterAll(async () => {
-      for (const receiver of receivers) if (receiver.child.exitCode === null) receiver.child.kill('SIGKILL');
+      for (const child of children) if (child.exitCode === null) child.kill('SIGKILL');
       agent.destroy();
       await records?.del(`${recordPrefix}attempts`, `${recordPrefix}processed`);
       await records?.quit();
