@@ -286,6 +286,29 @@ describeWithRedis(
       }
     });
 
+    test('a complete that answers after its timeout still marks the delivery done', async () => {
+      const client = new Redis({ port: server.port, host: REDIS_HOST });
+      try {
+        const store = new RedisStore({ client, commandTimeoutMs: 200 });
+        const key = randomUUID();
+        const claim = await store.claim(key, 60_000);
+        if (claim.status !== 'claimed') throw new Error('claim failed');
+        server.freeze();
+        const error = await store.complete(key, claim.token, 60_000).catch((e: unknown) => e);
+        server.thaw();
+        expect(error).toMatchObject({ reason: 'timeout', operation: 'complete' });
+        let again = await store.claim(key, 60_000);
+        for (let i = 0; i < 20 && again.status !== 'done'; i++) {
+          await sleep(50);
+          again = await store.claim(key, 60_000);
+        }
+        expect(again.status).toBe('done');
+      } finally {
+        server.thaw();
+        client.disconnect();
+      }
+    });
+
     for (const kind of ['ioredis', 'node-redis'] as const) {
       test(`${kind}: Redis stops (503, nothing processed), comes back (processed once, then duplicate)`, async () => {
         const ioredis = kind === 'ioredis' ? new Redis({ port: server.port, host: REDIS_HOST }) : undefined;
