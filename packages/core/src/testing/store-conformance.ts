@@ -172,4 +172,77 @@ export function runStoreConformance(
     const claimed = results.filter((r) => r.status === 'claimed').length;
     expect(claimed === 50, `expected 50 claimed, got ${claimed}`);
   });
+
+  test('a done key ignores its old token: no second complete, no release', async () => {
+    const store = await fresh();
+    const k = key();
+    const claim = await store.claim(k, longMs);
+    expect(claim.status === 'claimed', 'claim failed');
+    expect((await store.complete(k, claim.token, longMs)) === true, 'the owner could not complete');
+    expect((await store.release(k, claim.token)) === false, 'a completed key was released');
+    expect((await store.complete(k, claim.token, longMs)) === false, 'a completed key was completed twice');
+    expect((await store.claim(k, longMs)).status === 'done', 'the key is no longer done');
+  });
+
+  test(
+    'a stale owner cannot undo the work of the owner after it',
+    async () => {
+      const store = await fresh();
+      const k = key();
+      const stale = await store.claim(k, shortMs);
+      expect(stale.status === 'claimed', 'claim failed');
+      await sleep(shortMs * 3);
+      const next = await store.claim(k, longMs);
+      expect(next.status === 'claimed', `expected claimed after lease expiry, got ${next.status}`);
+      expect((await store.complete(k, next.token, longMs)) === true, 'the new owner could not complete');
+      expect((await store.release(k, stale.token)) === false, 'a stale owner released a done key');
+      expect((await store.complete(k, stale.token, longMs)) === false, 'a stale owner completed a done key');
+      expect((await store.claim(k, longMs)).status === 'done', 'the key is no longer done');
+    },
+    timeout,
+  );
+
+  test('prefixes isolate completion and release too', async () => {
+    const a = await fresh();
+    const b = await fresh();
+    const k = key();
+    const inA = await a.claim(k, longMs);
+    const inB = await b.claim(k, longMs);
+    expect(inA.status === 'claimed' && inB.status === 'claimed', 'claims failed');
+    expect((await a.complete(k, inA.token, longMs)) === true, 'complete under prefix A failed');
+    expect((await b.claim(k, longMs)).status === 'in-flight', "prefix A's complete changed prefix B's claim");
+    expect((await b.release(k, inB.token)) === true, 'release under prefix B failed');
+    expect((await a.claim(k, longMs)).status === 'done', "prefix B's release changed prefix A's key");
+    expect((await b.claim(k, longMs)).status === 'claimed', 'prefix B should be claimable again');
+  });
+
+  test('keys with braces, colons, unicode or great length stay distinct', async () => {
+    const store = await fresh();
+    const base = randomUUID();
+    const odd = [
+      '{',
+      '}',
+      '{}',
+      `a{${base}}`,
+      `a{${base}}b`,
+      `${base}:x`,
+      `${base}:x:`,
+      `ü-🙂-${base}`,
+      base.repeat(16),
+    ];
+    const claims = await Promise.all(odd.map((k) => store.claim(k, longMs)));
+    expect(
+      claims.every((c) => c.status === 'claimed'),
+      'two different keys collided (or a key with special characters was refused)',
+    );
+    const first = claims[0];
+    expect(first?.status === 'claimed', 'claim failed');
+    expect((await store.complete(odd[0]!, first.token, longMs)) === true, 'complete of an odd key failed');
+    const again = await Promise.all(odd.map((k) => store.claim(k, longMs)));
+    expect(again[0]?.status === 'done', 'the completed odd key is not done');
+    expect(
+      again.slice(1).every((c) => c.status === 'in-flight'),
+      'completing one odd key disturbed another',
+    );
+  });
 }

@@ -1,0 +1,195 @@
+import { randomUUID } from 'node:crypto';
+import type { ClaimResult, DedupeStore } from '@hookgate/core';
+import { HookgateError } from '@hookgate/core';
+import { type RedisClientLike, type SendCommand, sendCommandOf } from './client.js';
+import { DEFAULT_PREFIX, keyOf } from './keys.js';
+import { CLAIM, CLAIM_REPLY, COMPLETE, RELEASE, type Script } from './scripts.js';
+
+interface RedisStoreCommonOptions {
+  /** Put before every key; give each app (or environment) its own. Default `hookgate:`. */
+  prefix?: string;
+  /**
+   * Longest wait for Redis on one operation, in ms. Past it the operation
+   * throws, so the receiver answers 503 (or goes on without dedupe when
+   * `failOpen`) instead of hanging. Default 1000.
+   */
+  commandTimeoutMs?: number;
+}
+
+export type RedisStoreOptions = RedisStoreCommonOptions &
+  (
+    | {
+        /** An ioredis v5/v6 client (Redis or Cluster) or a node-redis v4–v6 client the app already has. */
+        client: RedisClientLike;
+        sendCommand?: never;
+      }
+    | {
+        /** Sends one command and resolves with its reply, e.g. `(args) => client.sendCommand(args)`. */
+        sendCommand: SendCommand;
+        client?: never;
+      }
+  );
+
+export type RedisStoreOperation = 'claim' | 'complete' | 'release';
+
+/**
+ * Redis failed or did not answer in time. The message names the operation and
+ * what went wrong (a timeout, or an error code such as ECONNREFUSED or
+ * NOSCRIPT); the original error is the `cause`. No key, token or payload.
+ */
+export class RedisStoreError extends Error {
+  override readonly name = 'RedisStoreError';
+  readonly operation: RedisStoreOperation;
+  readonly reason: 'timeout' | 'error' | 'unexpected-reply';
+
+  constructor(operation: RedisStoreOperation, reason: RedisStoreError['reason'], message: string, cause?: unknown) {
+    super(`RedisStore ${operation}: ${message}`, cause === undefined ? undefined : { cause });
+    this.operation = operation;
+    this.reason = reason;
+  }
+}
+
+/** A short, secret-free label for an error: a Node code (ECONNREFUSED) or a Redis error prefix (NOSCRIPT). */
+function errorLabel(error: unknown): string {
+  if (error instanceof Error) {
+    const code = (error as { code?: unknown }).code;
+    if (typeof code === 'string' && /^[A-Z][A-Z0-9_]*$/.test(code)) return code;
+    const prefix = /^([A-Z][A-Z0-9_]{2,})\b/.exec(error.message)?.[1];
+    if (prefix) return prefix;
+    return error.name;
+  }
+  return typeof error;
+}
+
+const isNoScript = (error: unknown) => error instanceof Error && error.message.includes('NOSCRIPT');
+
+function wholeMs(value: number, what: string): string {
+  if (!Number.isFinite(value) || value <= 0) {
+    throw new HookgateError('invalid_configuration', `RedisStore: ${what} must be a positive number of ms`);
+  }
+  return String(Math.ceil(value));
+}
+
+/**
+ * Dedupe state in Redis, shared by every receiver process that uses the same
+ * Redis and prefix. Each operation is one round trip (a small Lua script by
+ * EVALSHA); each is bounded by `commandTimeoutMs`.
+ *
+ *   new RedisStore({ client: new Redis(url) })   // ioredis
+ *   new RedisStore({ client: nodeRedisClient })   // node-redis, connected by the app
+ */
+export class RedisStore implements DedupeStore {
+  readonly prefix: string;
+  readonly commandTimeoutMs: number;
+  readonly #send: SendCommand;
+
+  constructor(options: RedisStoreOptions) {
+    if (options === null || typeof options !== 'object') {
+      throw new HookgateError('invalid_configuration', 'RedisStore: pass { client } or { sendCommand }');
+    }
+    if (options.client !== undefined && options.sendCommand !== undefined) {
+      throw new HookgateError('invalid_configuration', 'RedisStore: pass either client or sendCommand, not both');
+    }
+    if (options.sendCommand !== undefined) {
+      if (typeof options.sendCommand !== 'function') {
+        throw new HookgateError('invalid_configuration', 'RedisStore: sendCommand must be a function');
+      }
+      this.#send = options.sendCommand;
+    } else if (options.client !== undefined && options.client !== null) {
+      try {
+        this.#send = sendCommandOf(options.client);
+      } catch (error) {
+        throw new HookgateError('invalid_configuration', (error as Error).message);
+      }
+    } else {
+      throw new HookgateError('invalid_configuration', 'RedisStore: pass { client } or { sendCommand }');
+    }
+    const prefix = options.prefix ?? DEFAULT_PREFIX;
+    if (typeof prefix !== 'string')
+      throw new HookgateError('invalid_configuration', 'RedisStore: prefix must be a string');
+    this.prefix = prefix;
+    this.commandTimeoutMs = Number(wholeMs(options.commandTimeoutMs ?? 1000, 'commandTimeoutMs'));
+  }
+
+  async claim(key: string, leaseMs: number): Promise<ClaimResult> {
+    const token = randomUUID();
+    const reply = await this.#bounded(
+      'claim',
+      this.#eval(CLAIM, this.#key(key), [`c:${token}`, wholeMs(leaseMs, 'leaseMs')]),
+      // A claim that lands after we gave up would block its key for a whole
+      // lease with nobody processing it: give it back as soon as it answers.
+      (late) => {
+        if (codeOf(late) === CLAIM_REPLY.claimed) this.release(key, token).catch(() => {});
+      },
+    );
+    const code = codeOf(reply);
+    if (code === CLAIM_REPLY.claimed) return { status: 'claimed', token };
+    if (code === CLAIM_REPLY.done) return { status: 'done' };
+    if (code === CLAIM_REPLY.inFlight) {
+      const ttl = Array.isArray(reply) ? Number(reply[1]) : Number.NaN;
+      return { status: 'in-flight', retryAfterMs: ttl > 0 ? ttl : undefined };
+    }
+    throw new RedisStoreError('claim', 'unexpected-reply', 'Redis answered with an unexpected reply');
+  }
+
+  async complete(key: string, token: string, ttlMs: number): Promise<boolean> {
+    const reply = await this.#bounded(
+      'complete',
+      this.#eval(COMPLETE, this.#key(key), [`c:${token}`, wholeMs(ttlMs, 'ttlMs')]),
+    );
+    return Number(reply) === 1;
+  }
+
+  async release(key: string, token: string): Promise<boolean> {
+    const reply = await this.#bounded('release', this.#eval(RELEASE, this.#key(key), [`c:${token}`]));
+    return Number(reply) === 1;
+  }
+
+  #key(key: string): string {
+    return keyOf(this.prefix, 'dedupe', key);
+  }
+
+  /** EVALSHA; on NOSCRIPT (a restarted or flushed Redis) EVAL, which caches the script again. */
+  async #eval(script: Script, key: string, args: string[]): Promise<unknown> {
+    const tail = [String(script.keys), key, ...args];
+    try {
+      return await this.#send(['EVALSHA', script.sha1, ...tail]);
+    } catch (error) {
+      if (!isNoScript(error)) throw error;
+      return await this.#send(['EVAL', script.source, ...tail]);
+    }
+  }
+
+  /** Waits at most commandTimeoutMs; errors become RedisStoreError. */
+  #bounded(
+    operation: RedisStoreOperation,
+    pending: Promise<unknown>,
+    onLateReply?: (reply: unknown) => void,
+  ): Promise<unknown> {
+    return new Promise((resolve, reject) => {
+      let timedOut = false;
+      const timer = setTimeout(() => {
+        timedOut = true;
+        reject(new RedisStoreError(operation, 'timeout', `Redis did not answer within ${this.commandTimeoutMs} ms`));
+      }, this.commandTimeoutMs);
+      timer.unref?.();
+      pending.then(
+        (reply) => {
+          clearTimeout(timer);
+          if (timedOut) onLateReply?.(reply);
+          else resolve(reply);
+        },
+        (error: unknown) => {
+          clearTimeout(timer);
+          if (!timedOut) reject(new RedisStoreError(operation, 'error', `Redis failed (${errorLabel(error)})`, error));
+        },
+      );
+    });
+  }
+}
+
+function codeOf(reply: unknown): number | undefined {
+  const first = Array.isArray(reply) ? reply[0] : undefined;
+  const code = Number(first);
+  return Number.isInteger(code) ? code : undefined;
+}

@@ -1,0 +1,81 @@
+import { createHash } from 'node:crypto';
+
+/**
+ * Every Lua script the store runs, in one place. Each acts on keys of one
+ * hash slot only (Cluster safe) and is one round trip: run by EVALSHA, and by
+ * EVAL (which also caches it) when Redis answers NOSCRIPT.
+ *
+ * Values of a dedupe key:
+ *   `c:<token>`  claimed by the owner of <token>; expires with the lease
+ *   `d`          processed; expires with the dedupe window
+ * The `c:` prefix keeps a caller-supplied token from ever matching `d`.
+ */
+export interface Script {
+  readonly name: string;
+  readonly source: string;
+  readonly sha1: string;
+  readonly keys: number;
+}
+
+function script(name: string, keys: number, source: string): Script {
+  const text = source.trim();
+  return { name, keys, source: text, sha1: createHash('sha1').update(text).digest('hex') };
+}
+
+/** Reply codes of CLAIM, the first element of its array reply. */
+export const CLAIM_REPLY = { claimed: 0, inFlight: 1, done: 2 } as const;
+
+/**
+ * CLAIM  KEYS[1] = dedupe key   ARGV[1] = `c:<token>`   ARGV[2] = lease ms
+ * Returns {0} when claimed; else {1, pttl} (someone holds the lease) or {2, pttl} (done).
+ * SET NX PX, and on failure the current state read in the same step.
+ */
+export const CLAIM = script(
+  'claim',
+  1,
+  `
+if redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then
+  return {0}
+end
+local value = redis.call('GET', KEYS[1])
+local ttl = redis.call('PTTL', KEYS[1])
+if value == 'd' then
+  return {2, ttl}
+end
+return {1, ttl}
+`,
+);
+
+/**
+ * COMPLETE  KEYS[1] = dedupe key   ARGV[1] = `c:<token>`   ARGV[2] = window ms
+ * Returns 1 when the token owned the claim and the key is now done, else 0.
+ */
+export const COMPLETE = script(
+  'complete',
+  1,
+  `
+if redis.call('GET', KEYS[1]) == ARGV[1] then
+  redis.call('SET', KEYS[1], 'd', 'PX', ARGV[2])
+  return 1
+end
+return 0
+`,
+);
+
+/**
+ * RELEASE  KEYS[1] = dedupe key   ARGV[1] = `c:<token>`
+ * Returns 1 when the token owned the claim and it is now forgotten, else 0.
+ */
+export const RELEASE = script(
+  'release',
+  1,
+  `
+if redis.call('GET', KEYS[1]) == ARGV[1] then
+  redis.call('DEL', KEYS[1])
+  return 1
+end
+return 0
+`,
+);
+
+export const SCRIPTS = [CLAIM, COMPLETE, RELEASE] as const;
