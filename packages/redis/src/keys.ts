@@ -4,13 +4,14 @@
  * ordering key) hash to the same slot and one script may touch them together.
  *
  *   <prefix>dedupe:{<dedupe key>}   claim (`c:<token>`, PX lease) or done (`d`, PX window)
- *   <prefix>order:{<ordering key>}  reserved for the ordering cursors of a later release
+ *   <prefix>order:{<ordering key>}  the ordering cursor: the last sequence processed (PX state ttl)
+ *   <prefix>order-changes           the pub/sub channel announcing every cursor change
  */
 export const DEFAULT_PREFIX = 'hookgate:';
 
 export const NAMESPACES = {
   dedupe: 'dedupe',
-  /** Reserved: sequence cursors live under this namespace, in their own keys. */
+  /** Sequence cursors, one key per ordering key. */
   order: 'order',
 } as const;
 
@@ -18,4 +19,8 @@ export type Namespace = keyof typeof NAMESPACES;
 
 export function keyOf(prefix: string, namespace: Namespace, id: string): string {
   return `${prefix}${NAMESPACES[namespace]}:{${id}}`;
+}
+
+export function cursorChannelOf(prefix: string): string {
+  return `${prefix}order-changes`;
 }

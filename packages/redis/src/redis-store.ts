@@ -1,9 +1,15 @@
 import { randomUUID } from 'node:crypto';
-import type { ClaimResult, DedupeStore } from '@hookgate/core';
+import type { ClaimResult, CursorListener, DedupeStore, OrderStore } from '@hookgate/core';
 import { HookgateError } from '@hookgate/core';
-import { type RedisClientLike, type SendCommand, sendCommandOf } from './client.js';
-import { DEFAULT_PREFIX, keyOf } from './keys.js';
-import { CLAIM, CLAIM_REPLY, COMPLETE, RELEASE, type Script } from './scripts.js';
+import {
+  type ChannelSubscription,
+  type RedisClientLike,
+  type SendCommand,
+  sendCommandOf,
+  subscriberOf,
+} from './client.js';
+import { cursorChannelOf, DEFAULT_PREFIX, keyOf } from './keys.js';
+import { ADVANCE, CLAIM, CLAIM_REPLY, COMPLETE, RAISE, RELEASE, type Script } from './scripts.js';
 
 interface RedisStoreCommonOptions {
   /** Put before every key; give each app (or environment) its own. Default `hookgate:`. */
@@ -30,7 +36,14 @@ export type RedisStoreOptions = RedisStoreCommonOptions &
       }
   );
 
-export type RedisStoreOperation = 'claim' | 'complete' | 'release';
+export type RedisStoreOperation =
+  | 'claim'
+  | 'complete'
+  | 'release'
+  | 'getCursor'
+  | 'advanceCursor'
+  | 'raiseCursor'
+  | 'subscribe';
 
 /**
  * Redis failed or did not answer in time. The message names the operation and
@@ -71,17 +84,26 @@ function wholeMs(value: number, what: string): string {
 }
 
 /**
- * Dedupe state in Redis, shared by every receiver process that uses the same
- * Redis and prefix. Each operation is one round trip (a small Lua script by
- * EVALSHA); each is bounded by `commandTimeoutMs`.
+ * Dedupe and ordering state in Redis, shared by every receiver process that
+ * uses the same Redis and prefix. Each operation is one round trip (a GET, or
+ * a small Lua script by EVALSHA); each is bounded by `commandTimeoutMs`.
  *
  *   new RedisStore({ client: new Redis(url) })   // ioredis
  *   new RedisStore({ client: nodeRedisClient })   // node-redis, connected by the app
  */
-export class RedisStore implements DedupeStore {
+export class RedisStore implements DedupeStore, OrderStore {
   readonly prefix: string;
   readonly commandTimeoutMs: number;
+  /**
+   * Hears every cursor change from any process, over one subscriber connection
+   * duplicated from the client (opened on first use, closed when the last
+   * listener leaves). Absent with a bare `sendCommand`: held events then poll.
+   */
+  readonly onCursorChange?: (listener: CursorListener) => Promise<() => void>;
   readonly #send: SendCommand;
+  readonly #channel: string;
+  readonly #listeners = new Set<CursorListener>();
+  #subscription: Promise<ChannelSubscription> | undefined;
 
   constructor(options: RedisStoreOptions) {
     if (options === null || typeof options !== 'object') {
@@ -109,6 +131,85 @@ export class RedisStore implements DedupeStore {
       throw new HookgateError('invalid_configuration', 'RedisStore: prefix must be a string');
     this.prefix = prefix;
     this.commandTimeoutMs = Number(wholeMs(options.commandTimeoutMs ?? 1000, 'commandTimeoutMs'));
+    this.#channel = cursorChannelOf(prefix);
+    const subscribe = subscriberOf(options.client ?? undefined);
+    if (subscribe) this.onCursorChange = (listener) => this.#listen(subscribe, listener);
+  }
+
+  async getCursor(key: string): Promise<number | undefined> {
+    const reply = await this.#bounded('getCursor', this.#send(['GET', this.#cursorKey(key)]));
+    return cursorOf(reply);
+  }
+
+  async advanceCursor(key: string, expected: number | undefined, next: number, ttlMs: number): Promise<boolean> {
+    const args = [expected === undefined ? '' : String(expected), String(next), wholeMs(ttlMs, 'ttlMs')];
+    const reply = await this.#bounded(
+      'advanceCursor',
+      this.#eval(ADVANCE, this.#cursorKey(key), [...args, this.#channel, key]),
+    );
+    return Number(reply) === 1;
+  }
+
+  async raiseCursor(
+    key: string,
+    next: number,
+    ttlMs: number,
+  ): Promise<{ raised: boolean; previous: number | undefined }> {
+    const args = [String(next), wholeMs(ttlMs, 'ttlMs'), this.#channel, key];
+    const reply = await this.#bounded('raiseCursor', this.#eval(RAISE, this.#cursorKey(key), args));
+    if (!Array.isArray(reply)) {
+      throw new RedisStoreError('raiseCursor', 'unexpected-reply', 'Redis answered with an unexpected reply');
+    }
+    return { raised: Number(reply[0]) === 1, previous: cursorOf(reply[1]) };
+  }
+
+  async #listen(
+    subscribe: NonNullable<ReturnType<typeof subscriberOf>>,
+    listener: CursorListener,
+  ): Promise<() => void> {
+    this.#listeners.add(listener);
+    if (!this.#subscription) {
+      const opening = subscribe(this.#channel, (message) => this.#announce(message));
+      this.#subscription = opening;
+      opening.catch(() => {
+        if (this.#subscription === opening) this.#subscription = undefined;
+      });
+    }
+    try {
+      await this.#bounded('subscribe', this.#subscription);
+    } catch (error) {
+      this.#listeners.delete(listener);
+      throw error;
+    }
+    return () => {
+      this.#listeners.delete(listener);
+      if (this.#listeners.size > 0 || !this.#subscription) return;
+      const closing = this.#subscription;
+      this.#subscription = undefined;
+      closing.then(
+        (subscription) => subscription.close(),
+        () => {},
+      );
+    };
+  }
+
+  /** `<cursor>:<ordering key>` from the channel, to every listener. */
+  #announce(message: string): void {
+    const colon = message.indexOf(':');
+    const cursor = cursorOf(message.slice(0, colon));
+    if (colon < 0 || cursor === undefined) return;
+    const key = message.slice(colon + 1);
+    for (const listener of this.#listeners) {
+      try {
+        listener(key, cursor);
+      } catch {
+        // One listener's failure must not silence the others.
+      }
+    }
+  }
+
+  #cursorKey(key: string): string {
+    return keyOf(this.prefix, 'order', key);
   }
 
   async claim(key: string, leaseMs: number): Promise<ClaimResult> {
@@ -186,6 +287,13 @@ export class RedisStore implements DedupeStore {
       );
     });
   }
+}
+
+/** A cursor as Redis returns it (text, or a Buffer), or undefined for none. */
+function cursorOf(reply: unknown): number | undefined {
+  if (reply === null || reply === undefined || reply === '') return undefined;
+  const value = Number(typeof reply === 'string' ? reply : String(reply));
+  return Number.isFinite(value) ? value : undefined;
 }
 
 function codeOf(reply: unknown): number | undefined {

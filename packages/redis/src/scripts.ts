@@ -78,4 +78,46 @@ return 0
 `,
 );
 
-export const SCRIPTS = [CLAIM, COMPLETE, RELEASE] as const;
+/**
+ * Ordering cursors: `<prefix>order:{<ordering key>}` holds the last sequence
+ * processed, as the decimal text JavaScript's String(number) writes. Every
+ * change is published on the channel ARGV[4] as `<cursor>:<ordering key>`,
+ * so held events in every process wake at once.
+ *
+ * ADVANCE  KEYS[1] = cursor key   ARGV[1] = expected ('' = no cursor)   ARGV[2] = next
+ *          ARGV[3] = ttl ms   ARGV[4] = channel   ARGV[5] = ordering key
+ * Returns 1 when the cursor equalled ARGV[1] and is now ARGV[2], else 0.
+ */
+export const ADVANCE = script(
+  'advance',
+  1,
+  `
+local current = redis.call('GET', KEYS[1])
+if (current == false and ARGV[1] == '') or current == ARGV[1] then
+  redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3])
+  redis.call('PUBLISH', ARGV[4], ARGV[2] .. ':' .. ARGV[5])
+  return 1
+end
+return 0
+`,
+);
+
+/**
+ * RAISE  KEYS[1] = cursor key   ARGV[1] = next   ARGV[2] = ttl ms   ARGV[3] = channel   ARGV[4] = ordering key
+ * Returns {1, previous or ''} when the cursor was absent or lower and is now ARGV[1]; else {0, current}.
+ */
+export const RAISE = script(
+  'raise',
+  1,
+  `
+local current = redis.call('GET', KEYS[1])
+if current == false or tonumber(current) < tonumber(ARGV[1]) then
+  redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+  redis.call('PUBLISH', ARGV[3], ARGV[1] .. ':' .. ARGV[4])
+  return {1, current or ''}
+end
+return {0, current}
+`,
+);
+
+export const SCRIPTS = [CLAIM, COMPLETE, RELEASE, ADVANCE, RAISE] as const;

@@ -1,5 +1,5 @@
 import { MemoryStore } from '@hookgate/core';
-import { runStoreConformance } from '@hookgate/core/testing';
+import { runOrderStoreConformance, runStoreConformance } from '@hookgate/core/testing';
 import { RedisStore } from '@hookgate/redis';
 import { Redis } from 'ioredis';
 import { Redis as RedisV6 } from 'ioredis-v6';
@@ -25,6 +25,7 @@ describeWithRedis('RedisStore over ioredis v5', () => {
   });
   afterAll(() => client.quit());
   runStoreConformance(test, ({ prefix }) => new RedisStore({ client, prefix: `test:${prefix}` }), { shortMs });
+  runOrderStoreConformance(test, ({ prefix }) => new RedisStore({ client, prefix: `test:${prefix}` }), { shortMs });
 });
 
 describeWithRedis('RedisStore over ioredis v6', () => {
@@ -34,6 +35,7 @@ describeWithRedis('RedisStore over ioredis v6', () => {
   });
   afterAll(() => client.quit());
   runStoreConformance(test, ({ prefix }) => new RedisStore({ client, prefix: `test:${prefix}` }), { shortMs });
+  runOrderStoreConformance(test, ({ prefix }) => new RedisStore({ client, prefix: `test:${prefix}` }), { shortMs });
 });
 
 describeWithRedis('RedisStore over node-redis v6', () => {
@@ -44,6 +46,7 @@ describeWithRedis('RedisStore over node-redis v6', () => {
   });
   afterAll(() => client.close());
   runStoreConformance(test, ({ prefix }) => new RedisStore({ client, prefix: `test:${prefix}` }), { shortMs });
+  runOrderStoreConformance(test, ({ prefix }) => new RedisStore({ client, prefix: `test:${prefix}` }), { shortMs });
 });
 
 describeWithRedis('RedisStore over node-redis v5', () => {
@@ -54,6 +57,7 @@ describeWithRedis('RedisStore over node-redis v5', () => {
   });
   afterAll(() => client.close());
   runStoreConformance(test, ({ prefix }) => new RedisStore({ client, prefix: `test:${prefix}` }), { shortMs });
+  runOrderStoreConformance(test, ({ prefix }) => new RedisStore({ client, prefix: `test:${prefix}` }), { shortMs });
 });
 
 describeWithRedis('RedisStore over node-redis v4', () => {
@@ -64,6 +68,7 @@ describeWithRedis('RedisStore over node-redis v4', () => {
   });
   afterAll(() => client.quit());
   runStoreConformance(test, ({ prefix }) => new RedisStore({ client, prefix: `test:${prefix}` }), { shortMs });
+  runOrderStoreConformance(test, ({ prefix }) => new RedisStore({ client, prefix: `test:${prefix}` }), { shortMs });
 });
 
 describeWithRedis('RedisStore over a bare sendCommand function', () => {
@@ -78,5 +83,10 @@ describeWithRedis('RedisStore over a bare sendCommand function', () => {
     {
       shortMs,
     },
+  );
+  runOrderStoreConformance(
+    test,
+    ({ prefix }) => new RedisStore({ sendCommand: resp.sendCommand, prefix: `test:${prefix}` }),
+    { shortMs },
   );
 });
