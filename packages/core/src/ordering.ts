@@ -39,6 +39,12 @@ export type Admission =
   | { run: false };
 
 const STALE: Admission = Object.freeze({ run: false });
+
+/** A held event: its sequence, and how to wake it. */
+interface Waiter {
+  sequence: number;
+  wake: () => void;
+}
 const DAY_MS = 24 * 60 * 60 * 1000;
 const nothing = async () => {};
 
@@ -62,7 +68,7 @@ export class Sequencer {
   readonly #ttlMs: number;
   readonly #pollMs: number;
   readonly #limits: { total: number; perKey: number; bytes: number };
-  readonly #waiters = new Map<string, Set<() => void>>();
+  readonly #waiters = new Map<string, Set<Waiter>>();
   readonly #heldPerKey = new Map<string, number>();
   #heldTotal = 0;
   #heldBytes = 0;
@@ -142,7 +148,7 @@ export class Sequencer {
         while (verdict === 'wait') {
           const remaining = deadline - performance.now();
           if (remaining <= 0) break;
-          await this.#waitForChange(key, Math.min(this.#pollMs, remaining));
+          await this.#waitForChange(key, sequence, Math.min(this.#pollMs, remaining));
           cursor = await this.#store.getCursor(key);
           verdict = this.#judge(cursor, sequence);
         }
@@ -166,7 +172,7 @@ export class Sequencer {
         // (a gap delivered elsewhere, expiry), never move it backwards.
         const advanced = await this.#store.advanceCursor(key, expected, sequence, this.#ttlMs);
         if (!advanced) await this.#store.raiseCursor(key, sequence, this.#ttlMs);
-        this.#wake(key);
+        this.#wake(key, sequence);
       },
       abort: nothing,
     };
@@ -205,14 +211,17 @@ export class Sequencer {
   /** Listens to the store's cursor changes once, lazily, the first time anything waits. */
   #subscribe(): void {
     if (this.#subscription || !this.#store.onCursorChange) return;
-    this.#subscription = Promise.resolve(this.#store.onCursorChange((key) => this.#wake(key))).catch(() => {
-      // No notifications: the poll still wakes held events.
-      this.#subscription = undefined;
-      return undefined;
-    });
+    this.#subscription = Promise.resolve(this.#store.onCursorChange((key, cursor) => this.#wake(key, cursor))).catch(
+      () => {
+        // No notifications: the poll still wakes held events.
+        this.#subscription = undefined;
+        return undefined;
+      },
+    );
   }
 
-  #waitForChange(key: string, ms: number): Promise<void> {
+  /** Waits until the key's cursor may have reached `sequence - 1`, or `ms` pass. */
+  #waitForChange(key: string, sequence: number, ms: number): Promise<void> {
     return new Promise((resolve) => {
       let waiters = this.#waiters.get(key);
       if (!waiters) {
@@ -220,20 +229,28 @@ export class Sequencer {
         this.#waiters.set(key, waiters);
       }
       const set = waiters;
-      const done = () => {
-        clearTimeout(timer);
-        set.delete(done);
-        if (set.size === 0 && this.#waiters.get(key) === set) this.#waiters.delete(key);
-        resolve();
+      const waiter: Waiter = {
+        sequence,
+        wake: () => {
+          clearTimeout(timer);
+          set.delete(waiter);
+          if (set.size === 0 && this.#waiters.get(key) === set) this.#waiters.delete(key);
+          resolve();
+        },
       };
-      const timer = setTimeout(done, ms);
-      set.add(done);
+      const timer = setTimeout(waiter.wake, ms);
+      set.add(waiter);
     });
   }
 
-  #wake(key: string): void {
+  /**
+   * The key's cursor is now `cursor`: wake the event it lets run (and any it
+   * made stale), not every waiter, so a long queue drains in linear time.
+   */
+  #wake(key: string, cursor: number): void {
     const waiters = this.#waiters.get(key);
-    if (waiters) for (const wake of [...waiters]) wake();
+    if (!waiters) return;
+    for (const waiter of [...waiters]) if (waiter.sequence <= cursor + 1) waiter.wake();
   }
 
   /** Events waiting right now (for tests and metrics). */
