@@ -63,6 +63,10 @@ export class Sequencer {
   readonly holdMs: number;
   readonly #store: OrderStore;
   readonly #mode: 'strict' | 'latest';
+
+  get mode(): 'strict' | 'latest' {
+    return this.#mode;
+  }
   readonly #onGap: 'retry' | 'deliver';
   readonly #start: number | 'first-seen';
   readonly #ttlMs: number;
@@ -96,10 +100,14 @@ export class Sequencer {
     };
   }
 
-  /** Checks a sequence value for this mode: strict needs integers, latest any finite number. */
+  /** Strict needs integers, latest any finite number. */
+  isValidSequence(sequence: unknown): sequence is number {
+    return this.#mode === 'strict' ? Number.isSafeInteger(sequence) : Number.isFinite(sequence);
+  }
+
+  /** Throws 400 unless the sequence suits this mode. */
   checkSequence(sequence: number): void {
-    const ok = this.#mode === 'strict' ? Number.isSafeInteger(sequence) : Number.isFinite(sequence);
-    if (!ok) {
+    if (!this.isValidSequence(sequence)) {
       throw new HookgateError(
         'invalid_body',
         this.#mode === 'strict' ? 'The ordering sequence must be an integer' : 'The ordering sequence must be a number',
@@ -121,24 +129,28 @@ export class Sequencer {
   async #admitLatest(key: string, sequence: number): Promise<Admission> {
     // Raise first, run second: a concurrent older event sees the newer cursor and is stale.
     const { raised, previous } = await this.#store.raiseCursor(key, sequence, this.#ttlMs);
-    if (!raised) return STALE;
+    // The newest version itself runs again: its first run may have died mid-handler
+    // (dedupe already turned away copies of a delivery that completed).
+    if (!raised && previous !== sequence) return STALE;
     return {
       run: true,
       gap: false,
       commit: nothing,
-      // The handler failed: put the cursor back (unless a newer event moved it) so the retry runs.
+      // The handler failed: put the cursor back (unless a newer event moved it), so an older
+      // event that arrives before the retry is not turned away for a version never processed.
       abort: async () => {
-        if (previous === undefined) {
-          await this.#store.advanceCursor(key, sequence, Number.MIN_SAFE_INTEGER, this.#ttlMs);
-        } else {
-          await this.#store.advanceCursor(key, sequence, previous, this.#ttlMs);
-        }
+        if (raised) await this.#store.advanceCursor(key, sequence, previous ?? Number.MIN_SAFE_INTEGER, this.#ttlMs);
       },
     };
   }
 
   async #admitStrict(key: string, sequence: number, bytes: number): Promise<Admission> {
     let cursor = await this.#store.getCursor(key);
+    if (cursor === undefined && this.#start === 'first-seen') {
+      // Seed the new key now, not after the handler: its next event must wait for this one.
+      const seeded = await this.#store.advanceCursor(key, undefined, sequence - 1, this.#ttlMs);
+      cursor = seeded ? sequence - 1 : await this.#store.getCursor(key);
+    }
     let verdict = this.#judge(cursor, sequence);
     if (verdict === 'wait') {
       this.#hold(key, bytes);
@@ -211,12 +223,9 @@ export class Sequencer {
   /** Listens to the store's cursor changes once, lazily, the first time anything waits. */
   #subscribe(): void {
     if (this.#subscription || !this.#store.onCursorChange) return;
+    // One attempt: if the store cannot notify (no pub/sub rights, say), the poll alone wakes held events.
     this.#subscription = Promise.resolve(this.#store.onCursorChange((key, cursor) => this.#wake(key, cursor))).catch(
-      () => {
-        // No notifications: the poll still wakes held events.
-        this.#subscription = undefined;
-        return undefined;
-      },
+      () => undefined,
     );
   }
 

@@ -1,7 +1,7 @@
 import { normalizeHeaders, parseJsonBody, toBuffer } from './body.js';
 import { configError, HookgateError, isHookgateError, rejection } from './errors.js';
 import { type Admission, type OrderOptions, Sequencer } from './ordering.js';
-import { type EventSchemas, type StandardSchemaV1, validate } from './schema.js';
+import { type EventSchemas, SchemaMismatchError, type StandardSchemaV1, validate } from './schema.js';
 import { MemoryStore } from './stores/memory-store.js';
 import { type DedupeStore, isOrderStore } from './stores/store.js';
 import type {
@@ -278,12 +278,24 @@ class HookgateReceiver<E extends EventSchemas> implements Receiver<E> {
     progress.ctx = ctx;
 
     const schema = info.type === undefined ? undefined : this.#schemas[info.type];
-    const event = schema === undefined ? payload : await validate(schema, info.type ?? '', payload);
+    let event = payload;
+    let rejected: SchemaMismatchError | undefined;
+    if (schema !== undefined) {
+      try {
+        event = await validate(schema, info.type ?? '', payload);
+      } catch (error) {
+        // Under strict ordering a rejected event still uses up its sequence number
+        // (in its turn), or every later event of its key would wait for it forever.
+        if (!(error instanceof SchemaMismatchError) || this.#order?.sequencer.mode !== 'strict') throw error;
+        rejected = error;
+      }
+    }
 
     const dedupe = this.#dedupe;
-    const key = dedupe && (dedupe.key ? dedupe.key(event, ctx) : info.id && `${this.scheme}:${info.id}`);
+    // An empty key would merge unrelated deliveries: no key, no dedupe.
+    const key = (dedupe && (dedupe.key ? dedupe.key(event, ctx) : info.id && `${this.scheme}:${info.id}`)) || undefined;
     if (dedupe === undefined || key === undefined) {
-      const outcome = await this.#process(event, ctx, progress);
+      const outcome = await this.#process(event, ctx, progress, rejected);
       return { response: okResponse(outcome), outcome };
     }
 
@@ -293,7 +305,7 @@ class HookgateReceiver<E extends EventSchemas> implements Receiver<E> {
     progress.ctx = ctx;
     let outcome: 'processed' | 'stale';
     try {
-      outcome = await this.#process(event, ctx, progress);
+      outcome = await this.#process(event, ctx, progress, rejected);
     } catch (error) {
       // Not processed (handler failed, ordering gap, store down): forget the claim so the retry runs.
       if (claim) await this.#settle(() => dedupe.store.release(key, claim), ctx);
@@ -319,22 +331,32 @@ class HookgateReceiver<E extends EventSchemas> implements Receiver<E> {
     });
   }
 
-  /** Ordering (when on) around the dispatch. */
-  async #process(event: unknown, ctx: DeliveryContext, progress: Progress): Promise<'processed' | 'stale'> {
-    const order = this.#order;
-    const ordered = order && (!order.typedOnly || (ctx.type !== undefined && this.#schemas[ctx.type] !== undefined));
-    const orderingKey = ordered ? order.key(event, ctx) : undefined;
-    const sequence = ordered ? order.sequence(event, ctx) : undefined;
-    if (!order || orderingKey === undefined || sequence === undefined) {
+  /**
+   * Ordering (when on) around the dispatch. A `rejected` event (it failed its
+   * schema) is not dispatched: it waits for its turn like any other, moves the
+   * cursor past its sequence number, and is then answered with its error.
+   */
+  async #process(
+    event: unknown,
+    ctx: DeliveryContext,
+    progress: Progress,
+    rejected?: HookgateError,
+  ): Promise<'processed' | 'stale'> {
+    const position = this.#orderingPosition(event, ctx, rejected !== undefined);
+    if (position === undefined) {
+      if (rejected) throw rejected;
       await this.#dispatch(event, ctx, progress);
       return 'processed';
     }
-    const { sequencer } = order;
-    sequencer.checkSequence(sequence);
-    const cursorKey = `${this.scheme}:${String(orderingKey)}`;
+    const { sequencer, orderingKey, sequence } = position;
+    const cursorKey = `${this.scheme}:${orderingKey}`;
     const admission: Admission = await this.#ordering(() => sequencer.admit(cursorKey, sequence, ctx.rawBody.length));
+    if (rejected) {
+      if (admission.run) await this.#ordering(admission.commit);
+      throw rejected;
+    }
     if (!admission.run) return 'stale';
-    const orderedCtx: DeliveryContext = { ...ctx, orderingKey: String(orderingKey), sequence, gap: admission.gap };
+    const orderedCtx: DeliveryContext = { ...ctx, orderingKey, sequence, gap: admission.gap };
     progress.ctx = orderedCtx;
     try {
       await this.#dispatch(event, orderedCtx, progress);
@@ -345,6 +367,27 @@ class HookgateReceiver<E extends EventSchemas> implements Receiver<E> {
     // If the cursor cannot advance, answer 503 so the retry advances it: successors must not wait forever.
     await this.#ordering(admission.commit);
     return 'processed';
+  }
+
+  /** Where an event stands in its key's sequence, or undefined when it is not ordered. */
+  #orderingPosition(event: unknown, ctx: DeliveryContext, unvalidated: boolean) {
+    const order = this.#order;
+    if (!order) return undefined;
+    if (order.typedOnly && (ctx.type === undefined || this.#schemas[ctx.type] === undefined)) return undefined;
+    let orderingKey: string | number | undefined;
+    let sequence: number | undefined;
+    try {
+      orderingKey = order.key(event, ctx);
+      sequence = order.sequence(event, ctx);
+    } catch (error) {
+      // An event that failed its schema may not have the shape key/sequence expect.
+      if (unvalidated) return undefined;
+      throw error;
+    }
+    if (orderingKey === undefined || sequence === undefined) return undefined;
+    if (unvalidated && !order.sequencer.isValidSequence(sequence)) return undefined;
+    order.sequencer.checkSequence(sequence);
+    return { sequencer: order.sequencer, orderingKey: String(orderingKey), sequence };
   }
 
   /** Ordering store calls are always fail-closed: running out of order is not an option. */
@@ -411,7 +454,8 @@ class HookgateReceiver<E extends EventSchemas> implements Receiver<E> {
       if (handlers) for (const handler of handlers) await handler(event, ctx);
       for (const handler of this.#anyHandlers) await handler(event, ctx);
     } catch (cause) {
-      throw new HookgateError('handler_failed', `The handler for "${ctx.type ?? 'unknown'}" failed`, { cause });
+      // The type may come from an unsigned header: keep it out of the answer (it is on ctx for onError).
+      throw new HookgateError('handler_failed', 'The event handler failed', { cause });
     } finally {
       progress.handlerMs = performance.now() - started;
     }

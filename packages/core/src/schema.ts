@@ -9,13 +9,18 @@ export type EventSchemas = Record<string, StandardSchemaV1>;
 export class SchemaMismatchError extends HookgateError {
   /** The validator's issues, for logs; never sent to the sender. */
   readonly issues: readonly StandardSchemaV1.Issue[];
+  /** The event type whose schema failed. */
+  readonly type: string;
   constructor(type: string, issues: readonly StandardSchemaV1.Issue[]) {
-    const paths = issues
-      .slice(0, 5)
-      .map((issue) => pathText(issue.path))
-      .join(', ');
-    super('schema_mismatch', `The "${type}" event does not match its schema${paths ? ` at ${paths}` : ''}`);
+    // Paths can hold payload keys (records, maps): they stay on `issues`, out of the answer.
+    super('schema_mismatch', 'The event does not match the schema for its type');
+    this.type = type;
     this.issues = issues;
+  }
+
+  /** The failing paths, e.g. `data.amount`, for logs. */
+  get paths(): string[] {
+    return this.issues.map((issue) => pathText(issue.path));
   }
 }
 

@@ -22,6 +22,8 @@ export function resolveTolerance(tolerance: Tolerance | undefined): Window {
 
 /** Rejects a signed timestamp outside [now - past, now + future]. */
 export function checkWindow(timestamp: number, nowMs: number, window: Window): void {
+  // NaN would pass both comparisons below: a third-party scheme must not skip the window by accident.
+  if (!Number.isFinite(timestamp)) throw rejection('malformed_header', 'The signed timestamp is not a number');
   const now = nowMs / 1000;
   if (timestamp < now - window.past) {
     throw rejection('timestamp_outside_window', 'The signed timestamp is too old');

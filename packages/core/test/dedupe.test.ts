@@ -4,6 +4,7 @@ import {
   type DedupeStore,
   github,
   MemoryStore,
+  type Scheme,
   standardWebhooks,
 } from '@hookgate/core';
 import {
@@ -139,6 +140,25 @@ describe('dedupe through the receiver', () => {
     await receiver.handle(post(headers, ghBody));
     await receiver.handle(post(headers, ghBody));
     expect(calls).toBe(2);
+  });
+
+  test('an empty delivery id or key means no dedupe, never one key shared by all', async () => {
+    let calls = 0;
+    const emptyId: Scheme = {
+      ...scheme,
+      describe: (payload, request, verified) => ({ ...scheme.describe(payload, request, verified), id: '' }),
+    };
+    const receiver = createReceiver({ scheme: emptyId }).onAny(() => {
+      calls++;
+    });
+    await receiver.handle(signed('msg_a'));
+    await receiver.handle(signed('msg_b'));
+    const keyed = createReceiver({ scheme, dedupe: { key: () => '' } }).onAny(() => {
+      calls++;
+    });
+    await keyed.handle(signed('msg_c'));
+    await keyed.handle(signed('msg_c'));
+    expect(calls).toBe(4);
   });
 
   test('dedupe: false processes every copy', async () => {

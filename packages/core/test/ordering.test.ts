@@ -134,6 +134,50 @@ describe('strict ordering', () => {
     expect(seen.map((s) => s.seq)).toEqual([1, 2, 3]);
   });
 
+  test('first-seen: the next event waits while the first is still in its handler', async () => {
+    const log: string[] = [];
+    const receiver = createReceiver({ scheme, order: { ...byCustomer } as OrderOptions<unknown> });
+    receiver.onAny(async (event) => {
+      const { seq } = (event as Update).data;
+      log.push(`start ${seq}`);
+      if (seq === 1) await new Promise((resolve) => setTimeout(resolve, 80));
+      log.push(`end ${seq}`);
+    });
+    const first = receiver.handle(update('fresh', 1));
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    const second = receiver.handle(update('fresh', 2));
+    expect([await statusOf(first), await statusOf(second)]).toEqual(['processed', 'processed']);
+    expect(log).toEqual(['start 1', 'end 1', 'start 2', 'end 2']);
+  });
+
+  test('an event that fails its schema uses up its sequence number in turn: the key does not stall', async () => {
+    const seen: number[] = [];
+    const receiver = createReceiver({
+      scheme,
+      events: {
+        'customer.updated': z.object({
+          type: z.literal('customer.updated'),
+          data: z.object({ customer: z.string(), seq: z.number().int(), plan: z.string() }),
+        }),
+      },
+      order: { key: (e) => e.data.customer, sequence: (e) => e.data.seq, start: 1, holdMs: 2_000 },
+    });
+    receiver.on('customer.updated', (event) => {
+      seen.push(event.data.seq);
+    });
+    const send = (seq: number, plan?: string) => {
+      const body = JSON.stringify({ type: 'customer.updated', data: { customer: 'c1', seq, plan } });
+      return statusOf(receiver.handle(post(signStandardWebhooks({ secret, body, id: `s-${seq}` }), body)));
+    };
+    const third = send(3, 'team');
+    const second = send(2); // no plan: fails its schema, but only once 1 has run
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(seen).toEqual([]);
+    expect(await send(1, 'starter')).toBe('processed');
+    expect([await second, await third]).toEqual(['400 schema_mismatch', 'processed']);
+    expect(seen).toEqual([1, 3]);
+  });
+
   test('first-seen (default): the first event starts the key; a predecessor arriving later is stale', async () => {
     const { receiver, seen } = ordered({});
     expect(await statusOf(receiver.handle(update('c9', 5)))).toBe('processed');
@@ -246,13 +290,39 @@ describe('strict ordering', () => {
 });
 
 describe('latest ordering', () => {
-  test('stale versions are acknowledged and dropped; nothing waits', async () => {
+  test('older versions are acknowledged as stale and dropped; nothing waits; the newest may run again', async () => {
     const { receiver, seen } = ordered({ mode: 'latest' });
     const results = [];
-    for (const seq of [5, 3, 7, 6, 7])
-      results.push(await statusOf(receiver.handle(update('c1', seq, { id: `m${seq}${results.length}` }))));
-    expect(results).toEqual(['processed', 'stale', 'processed', 'stale', 'stale']);
-    expect(seen.map((s) => s.seq)).toEqual([5, 7]);
+    for (const seq of [5, 3, 7, 6, 7]) {
+      results.push(await statusOf(receiver.handle(update('c1', seq, { id: `m${seq}-${results.length}` }))));
+    }
+    // The second 7 is another delivery of the newest version (a redelivery after a crash looks like this).
+    expect(results).toEqual(['processed', 'stale', 'processed', 'stale', 'processed']);
+    expect(seen.map((s) => s.seq)).toEqual([5, 7, 7]);
+  });
+
+  test('a process that dies mid-handler loses nothing: the retry of the newest version runs', async () => {
+    const store = new MemoryStore();
+    const make = (hang: boolean) => {
+      const seen: number[] = [];
+      const receiver = createReceiver({
+        scheme,
+        dedupe: { store, leaseMs: 50 },
+        order: { ...byCustomer, mode: 'latest', holdMs: 20 } as OrderOptions<unknown>,
+      });
+      receiver.onAny(async (event) => {
+        if (hang) await new Promise(() => {}); // this "process" never finishes: it died
+        seen.push((event as Update).data.seq);
+      });
+      return { receiver, seen };
+    };
+    const dying = make(true);
+    const survivor = make(false);
+    void dying.receiver.handle(update('c1', 4));
+    await new Promise((resolve) => setTimeout(resolve, 120)); // the lease expires
+    expect(await statusOf(survivor.receiver.handle(update('c1', 4)))).toBe('processed');
+    expect(await statusOf(survivor.receiver.handle(update('c1', 3, { id: 'older' })))).toBe('stale');
+    expect(survivor.seen).toEqual([4]);
   });
 
   test('timestamps work as versions; a failed handler rolls the cursor back so its retry runs', async () => {

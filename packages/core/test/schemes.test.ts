@@ -63,6 +63,7 @@ describe('configuration', () => {
     ['hmac without header', () => hmac({ secret: 's', header: '' })],
     ['hmac without {body}', () => hmac({ secret: 's', header: 'x-sig', signedContent: '{timestamp}' })],
     ['hmac {id} without idHeader', () => hmac({ secret: 's', header: 'x-sig', signedContent: '{id}.{body}' })],
+    ['hmac unsigned timestampHeader', () => hmac({ secret: 's', header: 'x-sig', timestampHeader: 'x-ts' })],
     ['token empty', () => token({ header: 'x-token', token: '' })],
   ])('%s is a configuration error, never an accept-all receiver', (_name, build) => {
     let thrown: unknown;
@@ -134,6 +135,16 @@ describe('standardWebhooks', () => {
   test('a signature header with no version,value entry is malformed', async () => {
     const headers = { ...signStandardWebhooks({ secret: SW_SECRET, body }), 'webhook-signature': 'garbage' };
     await expectRejected(scheme, headers, 'malformed_header');
+  });
+
+  test('only the first 10 signature entries are considered', async () => {
+    const headers = signStandardWebhooks({ secret: SW_SECRET, body });
+    const junk = Array.from({ length: 10 }, (_, i) => `v1,${Buffer.alloc(32, i).toString('base64')}`);
+    const late = { ...headers, 'webhook-signature': [...junk, headers['webhook-signature']].join(' ') };
+    await expectRejected(scheme, late, 'invalid_signature');
+    const early = { ...headers, 'webhook-signature': [...junk.slice(1), headers['webhook-signature']].join(' ') };
+    const { receiver } = receive(scheme);
+    expect((await receiver.handle(post(early, body))).status).toBe(200);
   });
 
   test('a valid signature with junk appended is rejected', async () => {
@@ -327,6 +338,15 @@ describe('hmac (generic)', () => {
     const old = signHmac({ ...options, body, timestamp: nowMs - 301_000 });
     const res = await receiver.handle(post(old, body));
     expect(errorCode(res.body)).toBe('timestamp_outside_window');
+  });
+
+  test('an unsigned id header is optional: without it, idField stands in', async () => {
+    const scheme = hmac({ secret: 's', header: 'x-sig', idHeader: 'x-id', idField: 'id' });
+    const { receiver, seen } = receive(scheme);
+    const headers = signHmac({ secret: 's', header: 'x-sig', body });
+    expect((await receiver.handle(post(headers, body))).status).toBe(200);
+    expect((await receiver.handle(post({ ...headers, 'x-id': 'from-header' }, body))).status).toBe(200);
+    expect(seen.map((s) => s.id)).toEqual(['evt_1', 'from-header']);
   });
 
   test('the id can come from a body field', async () => {

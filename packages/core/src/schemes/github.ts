@@ -19,8 +19,9 @@ const PREFIX = 'sha256=';
 /**
  * GitHub: `X-Hub-Signature-256: sha256=<hex HMAC-SHA256 of the body>`.
  * The type is `x-github-event` plus the payload's `action` (`issues.opened`);
- * the delivery id is `x-github-delivery`. GitHub signs no timestamp, so
- * dedupe by delivery id is what stops a replay.
+ * the delivery id is `x-github-delivery`. GitHub signs no timestamp and not
+ * its headers: dedupe stops a retried or re-sent delivery, but a captured body
+ * replayed under a new delivery id verifies. Keep the secret secret.
  */
 export function github(options: GitHubOptions): Scheme {
   const keys = hmacKeys(collectSecrets(options, 'github'));

@@ -80,13 +80,23 @@ export function hmac(options: HmacOptions): Scheme {
   if (needsTimestamp && !timestampHeader) {
     throw configError(`${name}: signedContent uses {timestamp} but no timestampHeader is set`);
   }
+  if (timestampHeader && !needsTimestamp) {
+    // An unsigned timestamp can be rewritten by anyone replaying a delivery: it must not open the window.
+    throw configError(`${name}: timestampHeader is set but signedContent does not sign {timestamp}`);
+  }
 
   return {
     name,
     verify(request: SchemeRequest) {
       const value = requireHeader(request, header);
       if (!value.startsWith(prefix)) throw rejection('malformed_header', `Header ${header} must start with ${prefix}`);
-      const id = idHeader === undefined ? undefined : requireHeader(request, idHeader);
+      // A signed id is required; an unsigned one is optional (idField may stand in for it).
+      const id =
+        idHeader === undefined
+          ? undefined
+          : needsId
+            ? requireHeader(request, idHeader)
+            : request.headers[idHeader] || undefined;
       const timestampText = timestampHeader === undefined ? undefined : requireHeader(request, timestampHeader);
       const timestamp =
         timestampText === undefined || timestampHeader === undefined
