@@ -336,6 +336,9 @@ export const scenarios: Scenario[] = [
   contentTypeVariant('Application/JSON'),
   contentTypeVariant('text/plain'),
   contentTypeVariant(undefined),
+  // A header no parser understands: the signature decides, not the media type.
+  contentTypeVariant('garbage'),
+  contentTypeVariant(''),
   {
     name: 'header names in any case (on the wire) → 200',
     run: (target) =>

@@ -28,6 +28,13 @@ function toHookgateError(error: FastifyError, limit: number): HookgateError {
  */
 export function hookgateRoute(receiver: AdaptableReceiver, path = '/'): FastifyPluginAsync {
   return async (scope: FastifyInstance) => {
+    // Fastify refuses a media type it cannot parse before any parser runs; here the signature
+    // decides, so every body reads as bytes and the sender's content-type goes on to the receiver.
+    const sentContentType = new WeakMap<object, string | undefined>();
+    scope.addHook('onRequest', async (request) => {
+      sentContentType.set(request, request.headers['content-type']);
+      request.headers['content-type'] = 'application/octet-stream';
+    });
     scope.removeAllContentTypeParsers();
     scope.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: receiver.maxBodyBytes }, (_req, body, done) =>
       done(null, body),
@@ -37,7 +44,8 @@ export function hookgateRoute(receiver: AdaptableReceiver, path = '/'): FastifyP
     );
     scope.post(path, async (request, reply) => {
       const body = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
-      const { method, url, headers } = request;
+      const { method, url } = request;
+      const headers = { ...request.headers, 'content-type': sentContentType.get(request) };
       return send(reply, await receiver.handle({ method, url, headers, body }));
     });
   };

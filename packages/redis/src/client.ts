@@ -56,7 +56,12 @@ export function subscriberOf(
       connection.on('message', (from, message) => {
         if (from === channel) onMessage(message);
       });
-      await connection.subscribe(channel);
+      try {
+        await connection.subscribe(channel);
+      } catch (error) {
+        connection.disconnect(); // e.g. no pub/sub rights: never leave the connection behind
+        throw error;
+      }
       return { close: () => connection.disconnect() };
     };
   }
@@ -65,14 +70,18 @@ export function subscriberOf(
   return async (channel, onMessage) => {
     const connection = duplicate();
     connection.on('error', () => {}); // node-redis reconnects by itself; the poll covers the gap
-    await connection.connect();
-    await connection.subscribe(channel, (message) => onMessage(message));
-    return {
-      close: () => {
-        if (connection.destroy) connection.destroy();
-        else connection.disconnect?.().catch(() => {});
-      },
+    const close = () => {
+      if (connection.destroy) connection.destroy();
+      else connection.disconnect?.().catch(() => {});
     };
+    try {
+      await connection.connect();
+      await connection.subscribe(channel, (message) => onMessage(message));
+    } catch (error) {
+      close(); // e.g. no pub/sub rights: never leave the connection behind
+      throw error;
+    }
+    return { close };
   };
 }
 
