@@ -31,7 +31,6 @@ import {
   SIZES,
   type SignedDelivery,
   STRIPE_SECRET,
-  SW_KEY,
   SW_SECRET,
   signGitHub,
   signStandardWebhooks,
