@@ -96,7 +96,9 @@ export function standardWebhooks(options: StandardWebhooksOptions): Scheme {
       if (wellFormed === 0)
         throw rejection('malformed_header', `Header ${names.signature} has no version,signature entry`);
 
-      if (keys.length > 0 && matchesAny('sha256', keys, [id, '.', timestampText, '.', request.body], hmacCandidates)) {
+      // The short header parts go in as one string: each update() is a native call
+      // costing about as much as hashing 100 bytes; the body is never copied.
+      if (keys.length > 0 && matchesAny('sha256', keys, [`${id}.${timestampText}.`, request.body], hmacCandidates)) {
         return { id, timestamp };
       }
       if (publicKeys.length > 0 && ed25519Candidates.length > 0) {
