@@ -96,8 +96,15 @@ export function parseTimestampHeader(value: string, header: string, unit: 's' | 
   return unit === 'ms' ? Math.floor(parsed / 1000) : parsed;
 }
 
+/**
+ * Every forged request ends here. Building an Error costs ~0.3 µs even without a
+ * stack trace (a third of the whole HMAC at 256 B), so this rejection is built once,
+ * frozen, and thrown as is: it carries nothing about the request.
+ */
+const INVALID_SIGNATURE = Object.freeze(rejection('invalid_signature', 'No signature matched'));
+
 export function invalidSignature(): never {
-  throw rejection('invalid_signature', 'No signature matched');
+  throw INVALID_SIGNATURE;
 }
 
 /** A string property of a parsed JSON object, or undefined. */
