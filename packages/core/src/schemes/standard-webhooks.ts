@@ -5,11 +5,11 @@ import {
   collectSecrets,
   decodeSignature,
   hmacKeys,
-  invalidSignature,
   matchesAny,
   parseTimestampHeader,
   type SecretOptions,
   stringField,
+  throwingUnmatched,
 } from './shared.js';
 
 export interface StandardWebhooksOptions extends SecretOptions {}
@@ -59,9 +59,9 @@ export function standardWebhooks(options: StandardWebhooksOptions): Scheme {
   }
   const keys = hmacKeys(hmacSecrets);
 
-  return {
+  return throwingUnmatched({
     name: 'standard-webhooks',
-    verify(request: SchemeRequest) {
+    check(request: SchemeRequest) {
       const { headers } = request;
       const names = headers['webhook-signature'] !== undefined ? HEADER_SETS[0] : HEADER_SETS[1];
       const id = headers[names.id];
@@ -110,10 +110,10 @@ export function standardWebhooks(options: StandardWebhooksOptions): Scheme {
           }
         }
       }
-      return invalidSignature();
+      return undefined;
     },
     describe(payload, _request, verified) {
       return { id: verified.id, type: stringField(payload, 'type') };
     },
-  };
+  });
 }
