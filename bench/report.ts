@@ -12,6 +12,8 @@ export interface TargetCheck {
   max?: number;
   min?: number;
   met: boolean;
+  /** Context printed after the figure. */
+  note?: string;
 }
 
 export interface Report {
@@ -74,7 +76,8 @@ function verifyTable(verify: readonly VerifyMeasurement[]): string[] {
 
 function httpTable(http: readonly HttpMeasurement[]): string[] {
   const lines = [
-    'HTTP: autocannon on 127.0.0.1, 1 KiB signed JSON, a fresh delivery id per request (best round)',
+    'HTTP: autocannon on 127.0.0.1, 1 KiB signed JSON, a fresh delivery id per request (best round);',
+    '  "by CPU/req" = the other server\'s CPU µs per request over this one\'s (steadier than req/s on a shared machine)',
     `${pad('server', 44)}|${pad('req/s', 9, true)} |${pad('p50 ms', 7, true)} |${pad('p99 ms', 7, true)} |${pad('CPU µs/req', 11, true)} | ratios (req/s)`,
   ];
   for (const row of HTTP_ROWS) {
@@ -83,7 +86,9 @@ function httpTable(http: readonly HttpMeasurement[]): string[] {
     const ratios = (row.compare ?? [])
       .map((compare) => {
         const theirs = http.find((m) => m.row === compare.row);
-        return theirs ? `${ratio(mine.requestsPerSec / theirs.requestsPerSec)}× ${compare.row}` : undefined;
+        return theirs
+          ? `${ratio(mine.requestsPerSec / theirs.requestsPerSec)}× ${compare.row} (by CPU/req ${ratio(theirs.cpuMicrosPerRequest / mine.cpuMicrosPerRequest)}×)`
+          : undefined;
       })
       .filter(Boolean)
       .join(', ');
@@ -114,7 +119,7 @@ export function formatReport(report: Report): string {
     for (const check of report.targets) {
       const bound = check.max !== undefined ? `max ${check.max}` : `min ${check.min}`;
       lines.push(
-        `  ${check.met ? 'met   ' : 'MISSED'} ${pad(check.size, 7)} ${check.target}: ${check.value.toFixed(2)} (${bound})`,
+        `  ${check.met ? 'met   ' : 'MISSED'} ${pad(check.size, 7)} ${check.target}: ${check.value.toFixed(2)} (${bound})${check.note ? `; ${check.note}` : ''}`,
       );
     }
     lines.push(`  ${report.targets.filter((c) => c.met).length}/${report.targets.length} met`);
