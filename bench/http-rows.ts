@@ -18,6 +18,8 @@ export interface HttpRow {
 
 export const HTTP_ROWS: readonly HttpRow[] = [
   { id: 'node-bare', label: 'node:http bare (raw body, 204)' },
+  // Informational: what answering like a receiver (200 + a small JSON body) costs node:http itself.
+  { id: 'node-bare-200', label: 'node:http bare (raw body, 200 + JSON body)' },
   { id: 'octokit', label: '@octokit/webhooks createNodeMiddleware' },
   {
     id: 'hookgate-node',
@@ -51,6 +53,12 @@ function write(res: ServerResponse, answer: ReceiverResponse): void {
   res.end(answer.body);
 }
 
+const PROCESSED: ReceiverResponse = {
+  status: 200,
+  headers: { 'content-type': 'application/json' },
+  body: '{"status":"processed"}',
+};
+
 export const SERVER_FACTORIES: Record<string, () => Server | Promise<Server>> = {
   'node-bare': () =>
     createServer((req, res) => {
@@ -58,6 +66,11 @@ export const SERVER_FACTORIES: Record<string, () => Server | Promise<Server>> = 
         res.statusCode = 204;
         res.end();
       });
+    }),
+
+  'node-bare-200': () =>
+    createServer((req, res) => {
+      readBody(req, () => write(res, PROCESSED));
     }),
 
   octokit: () => {
