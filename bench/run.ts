@@ -29,7 +29,9 @@ const sections = list(flag('sections'));
 const only = list(flag('only'));
 const wants = (section: string) => sections.length === 0 || sections.includes(section);
 const resultsDir = fileURLToPath(new URL('./results/', import.meta.url));
-const out = flag('out') ?? `${resultsDir}${quick ? 'quick.tmp.json' : 'latest.json'}`;
+// Only a full run of every section replaces latest.json; quick and partial runs go to ignored files.
+const partial = sections.length > 0 || only.length > 0;
+const out = flag('out') ?? `${resultsDir}${quick ? 'quick.tmp.json' : partial ? 'partial.tmp.json' : 'latest.json'}`;
 const log = (line: string) => process.stderr.write(`${line}\n`);
 
 const settings = quick
