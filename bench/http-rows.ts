@@ -3,8 +3,14 @@
  * process. Adding a row is one entry here; its comparisons live in HTTP_ROWS.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { createReceiver, github, type Receiver, type ReceiverResponse } from '@hookgate/core';
+import { createReceiver, github, type Receiver, type ReceiverResponse, toNodeHandler } from '@hookgate/core';
+import { hookgate as expressHookgate } from '@hookgate/express';
+import fastifyHookgate from '@hookgate/fastify';
+import { hookgate as koaHookgate } from '@hookgate/koa';
 import { createNodeMiddleware, Webhooks } from '@octokit/webhooks';
+import express from 'express';
+import Fastify from 'fastify';
+import Koa from 'koa';
 import { GITHUB_SECRET, GITHUB_TYPE } from './fixtures.js';
 
 export const WEBHOOK_PATH = '/api/github/webhooks';
@@ -29,13 +35,20 @@ export const HTTP_ROWS: readonly HttpRow[] = [
       { row: 'octokit', min: 1.5 },
     ],
   },
-  // TODO(adapters): add these rows when the adapters land; each is one factory below
-  // plus one entry here, e.g.
-  // { id: 'express-bare', label: 'Express bare (express.raw, 204)' },
-  // { id: 'hookgate-express', label: '@hookgate/express', compare: [{ row: 'express-bare', min: 0.9 }] },
-  // { id: 'fastify-bare', ... }, { id: 'hookgate-fastify', compare: [{ row: 'fastify-bare', min: 0.85 }] },
-  // { id: 'koa-bare', ... }, { id: 'hookgate-koa', compare: [{ row: 'koa-bare', min: 0.85 }] },
-  // { id: 'hookgate-node-handler', label: 'core toNodeHandler', compare: [node-bare 0.85, octokit 1.5] },
+  {
+    id: 'hookgate-node-handler',
+    label: 'hookgate toNodeHandler (core)',
+    compare: [
+      { row: 'node-bare', min: 0.85 },
+      { row: 'octokit', min: 1.5 },
+    ],
+  },
+  { id: 'express-bare', label: 'Express 5 bare (express.raw, 204)' },
+  { id: 'hookgate-express', label: '@hookgate/express', compare: [{ row: 'express-bare', min: 0.9 }] },
+  { id: 'fastify-bare', label: 'Fastify 5 bare (buffer parser, 204)' },
+  { id: 'hookgate-fastify', label: '@hookgate/fastify', compare: [{ row: 'fastify-bare', min: 0.85 }] },
+  { id: 'koa-bare', label: 'Koa 3 bare (raw body, 204)' },
+  { id: 'hookgate-koa', label: '@hookgate/koa', compare: [{ row: 'koa-bare', min: 0.85 }] },
 ];
 
 function readBody(req: IncomingMessage, done: (body: Buffer) => void): void {
@@ -79,7 +92,54 @@ export const SERVER_FACTORIES: Record<string, () => Server | Promise<Server>> = 
     return createServer(createNodeMiddleware(webhooks, { path: WEBHOOK_PATH }));
   },
 
-  // Until core's toNodeHandler lands: the few lines every node:http user would write.
+  'hookgate-node-handler': () => createServer(toNodeHandler(githubReceiver())),
+
+  'express-bare': () => {
+    const app = express();
+    app.post(WEBHOOK_PATH, express.raw({ type: () => true, limit: '1mb' }), (_req, res) => {
+      res.status(204).end();
+    });
+    return createServer(app);
+  },
+
+  'hookgate-express': () => {
+    const app = express();
+    app.post(WEBHOOK_PATH, expressHookgate(githubReceiver()));
+    return createServer(app);
+  },
+
+  'fastify-bare': async () => {
+    const app = Fastify();
+    app.removeAllContentTypeParsers();
+    app.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
+    app.post(WEBHOOK_PATH, (_request, reply) => reply.code(204).send());
+    await app.ready();
+    return app.server;
+  },
+
+  'hookgate-fastify': async () => {
+    const app = Fastify();
+    await app.register(fastifyHookgate, { path: WEBHOOK_PATH, receiver: githubReceiver() });
+    await app.ready();
+    return app.server;
+  },
+
+  'koa-bare': () => {
+    const app = new Koa();
+    app.use(async (ctx) => {
+      await new Promise<void>((resolve) => readBody(ctx.req, () => resolve()));
+      ctx.status = 204;
+    });
+    return createServer(app.callback());
+  },
+
+  'hookgate-koa': () => {
+    const app = new Koa();
+    app.use(koaHookgate(githubReceiver()));
+    return createServer(app.callback());
+  },
+
+  // What a node:http user would write by hand, for comparison with toNodeHandler.
   'hookgate-node': () => {
     const receiver = githubReceiver();
     return createServer((req, res) => {

@@ -4,7 +4,8 @@
  * same run, then checks the issue's targets. `--quick` is a short run that
  * only proves the suite completes (CI); its figures are not for reading.
  *
- * Flags: --quick, --sections=verify,memory,http, --only=<row id,...>, --clock=cpu|wall, --out=<file>
+ * Flags: --quick, --sections=verify,memory,http,stores, --only=<row id,...>, --clock=cpu|wall, --out=<file>
+ * The `stores` section (RedisStore vs MemoryStore, ordering) needs Redis on 127.0.0.1:6379.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
@@ -14,6 +15,8 @@ import { SIZES } from './fixtures.js';
 import { type HttpMeasurement, runHttp } from './http.js';
 import { HTTP_ROWS } from './http-rows.js';
 import { type MemoryMeasurement, runMemory } from './memory.js';
+import { type OrderingBenchRow, runOrderingBench } from './ordering.js';
+import { type RedisStoreBenchRow, runRedisStoreBench } from './redis-store.js';
 import { formatReport, type Report, type TargetCheck } from './report.js';
 import { runVerify, VERIFY_ROWS, type VerifyMeasurement } from './verify.js';
 
@@ -60,6 +63,14 @@ if (wants('memory')) {
   memory = await runMemory(settings.memoryIds);
 }
 if (wants('http')) http = await runHttp({ ...settings.http, only, log });
+let redisStore: RedisStoreBenchRow[] = [];
+let ordering: OrderingBenchRow[] = [];
+if (wants('stores')) {
+  log('  stores: RedisStore vs MemoryStore through receiver.handle');
+  redisStore = await runRedisStoreBench({ quick });
+  log('  stores: ordering, in order and shuffled');
+  ordering = await runOrderingBench({ quick });
+}
 
 const ns = (row: string, size: string) => verify.find((m) => m.row === row && m.size === size)?.ns;
 const targets: TargetCheck[] = [];
@@ -126,6 +137,14 @@ const report: Report = {
 };
 
 process.stdout.write(formatReport(report));
+if (redisStore.length > 0) {
+  process.stdout.write('\nSTORES: RedisStore vs MemoryStore through receiver.handle (fresh ids, no-op handler)\n');
+  console.table(redisStore);
+}
+if (ordering.length > 0) {
+  process.stdout.write('\nORDERING: added latency in order, and time to drain a shuffled burst\n');
+  console.table(ordering);
+}
 mkdirSync(dirname(out), { recursive: true });
-writeFileSync(out, `${JSON.stringify(report, null, 2)}\n`);
+writeFileSync(out, `${JSON.stringify({ ...report, redisStore, ordering }, null, 2)}\n`);
 log(`written ${out}`);

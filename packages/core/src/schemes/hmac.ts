@@ -5,13 +5,13 @@ import {
   decodeSignature,
   type HmacAlgorithm,
   hmacKeys,
-  invalidSignature,
   matchesAny,
   parseTimestampHeader,
   requireHeader,
   type SecretOptions,
   type SignatureEncoding,
   stringField,
+  throwingUnmatched,
 } from './shared.js';
 
 export interface HmacOptions extends SecretOptions<string | Uint8Array> {
@@ -85,9 +85,9 @@ export function hmac(options: HmacOptions): Scheme {
     throw configError(`${name}: timestampHeader is set but signedContent does not sign {timestamp}`);
   }
 
-  return {
+  return throwingUnmatched({
     name,
-    verify(request: SchemeRequest) {
+    check(request: SchemeRequest) {
       const value = requireHeader(request, header);
       if (!value.startsWith(prefix)) throw rejection('malformed_header', `Header ${header} must start with ${prefix}`);
       // A signed id is required; an unsigned one is optional (idField may stand in for it).
@@ -112,7 +112,7 @@ export function hmac(options: HmacOptions): Scheme {
               : (timestampText ?? ''),
       );
       const candidate = decodeSignature(value.slice(prefix.length).trim(), encoding, algorithm);
-      if (candidate === undefined || !matchesAny(algorithm, keys, parts, [candidate])) invalidSignature();
+      if (candidate === undefined || !matchesAny(algorithm, keys, parts, [candidate])) return undefined;
       return { id, timestamp };
     },
     describe(payload, request, verified) {
@@ -122,5 +122,5 @@ export function hmac(options: HmacOptions): Scheme {
         type: typeFromHeader ?? stringField(payload, typeField),
       };
     },
-  };
+  });
 }

@@ -3,10 +3,10 @@ import {
   collectSecrets,
   decodeSignature,
   hmacKeys,
-  invalidSignature,
   matchesAny,
   requireHeader,
   type SecretOptions,
+  throwingUnmatched,
 } from './shared.js';
 
 export interface ShopifyOptions extends SecretOptions {}
@@ -20,11 +20,11 @@ const HEADER = 'x-shopify-hmac-sha256';
  */
 export function shopify(options: ShopifyOptions): Scheme {
   const keys = hmacKeys(collectSecrets(options, 'shopify'));
-  return {
+  return throwingUnmatched({
     name: 'shopify',
-    verify(request) {
+    check(request) {
       const candidate = decodeSignature(requireHeader(request, HEADER).trim(), 'base64', 'sha256');
-      if (candidate === undefined || !matchesAny('sha256', keys, [request.body], [candidate])) invalidSignature();
+      if (candidate === undefined || !matchesAny('sha256', keys, [request.body], [candidate])) return undefined;
       return {};
     },
     describe(_payload, request) {
@@ -34,5 +34,5 @@ export function shopify(options: ShopifyOptions): Scheme {
         type: headers['x-shopify-topic'] || undefined,
       };
     },
-  };
+  });
 }

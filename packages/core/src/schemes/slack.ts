@@ -5,12 +5,12 @@ import {
   collectSecrets,
   decodeSignature,
   hmacKeys,
-  invalidSignature,
   matchesAny,
   parseTimestampHeader,
   requireHeader,
   type SecretOptions,
   stringField,
+  throwingUnmatched,
 } from './shared.js';
 
 export interface SlackOptions extends SecretOptions {}
@@ -44,9 +44,9 @@ function parseForm(request: SchemeRequest): unknown {
  */
 export function slack(options: SlackOptions): Scheme {
   const keys = hmacKeys(collectSecrets(options, 'slack'));
-  return {
+  return throwingUnmatched({
     name: 'slack',
-    verify(request) {
+    check(request) {
       const header = requireHeader(request, SIGNATURE);
       const timestampText = requireHeader(request, TIMESTAMP);
       const timestamp = parseTimestampHeader(timestampText, TIMESTAMP);
@@ -54,7 +54,7 @@ export function slack(options: SlackOptions): Scheme {
         throw rejection('malformed_header', `Header ${SIGNATURE} must start with ${PREFIX}`);
       const candidate = decodeSignature(header.slice(PREFIX.length), 'hex', 'sha256');
       if (candidate === undefined || !matchesAny('sha256', keys, [`v0:${timestampText}:`, request.body], [candidate])) {
-        invalidSignature();
+        return undefined;
       }
       return { timestamp };
     },
@@ -86,5 +86,5 @@ export function slack(options: SlackOptions): Scheme {
         retryReason,
       };
     },
-  };
+  });
 }

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { configError } from '../errors.js';
 import type { Scheme } from '../types.js';
-import { collectSecrets, invalidSignature, requireHeader, safeEqual, stringField } from './shared.js';
+import { collectSecrets, requireHeader, safeEqual, stringField, throwingUnmatched } from './shared.js';
 
 export interface TokenOptions {
   /** Names the scheme in dedupe keys and records. Default `token`. */
@@ -34,18 +34,18 @@ export function token(options: TokenOptions): Scheme {
   const idHeader = options.idHeader?.toLowerCase();
   const typeHeader = options.typeHeader?.toLowerCase();
   const typeField = options.typeField ?? 'type';
-  return {
+  return throwingUnmatched({
     name,
-    verify(request) {
+    check(request) {
       const presented = digest(requireHeader(request, header));
       let matched = false;
       for (const candidate of expected) matched = safeEqual(presented, candidate) || matched;
-      if (!matched) invalidSignature();
+      if (!matched) return undefined;
       return { id: idHeader === undefined ? undefined : request.headers[idHeader] || undefined };
     },
     describe(payload, request, verified) {
       const typeFromHeader = typeHeader === undefined ? undefined : request.headers[typeHeader] || undefined;
       return { id: verified.id, type: typeFromHeader ?? stringField(payload, typeField) };
     },
-  };
+  });
 }
