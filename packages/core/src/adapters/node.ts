@@ -142,9 +142,8 @@ export function writeNodeResponse(res: ServerResponse, response: ReceiverRespons
     res.end();
     return;
   }
-  res.statusCode = response.status;
-  for (const [name, value] of Object.entries(response.headers)) res.setHeader(name, value);
-  res.setHeader('content-length', Buffer.byteLength(response.body));
+  // One writeHead with every header: Node then sends head and body in a single write.
+  res.writeHead(response.status, { ...response.headers, 'content-length': Buffer.byteLength(response.body) });
   res.end(response.body);
 }
 
