@@ -71,3 +71,10 @@ export function rejection(code: HookgateErrorCode, message: string): HookgateErr
 export function configError(message: string): HookgateError {
   return new HookgateError('invalid_configuration', message);
 }
+
+/** A numeric option that must be a positive number; its default when absent. */
+export function positiveOption(value: number | undefined, fallback: number, name: string): number {
+  const resolved = value ?? fallback;
+  if (!Number.isFinite(resolved) || resolved <= 0) throw configError(`${name} must be a positive number`);
+  return resolved;
+}

@@ -1,4 +1,4 @@
-import { configError, HookgateError } from './errors.js';
+import { configError, HookgateError, positiveOption } from './errors.js';
 import type { OrderStore } from './stores/store.js';
 import type { DeliveryContext, MaybePromise } from './types.js';
 
@@ -48,12 +48,6 @@ interface Waiter {
 const DAY_MS = 24 * 60 * 60 * 1000;
 const nothing = async () => {};
 
-function positiveNumber(value: number | undefined, fallback: number, what: string): number {
-  const resolved = value ?? fallback;
-  if (!Number.isFinite(resolved) || resolved <= 0) throw configError(`order.${what} must be a positive number`);
-  return resolved;
-}
-
 /**
  * Puts events in order per key. Cursors live in the store (shared by every
  * process); waiting happens here, woken by the store's change notifications
@@ -90,13 +84,13 @@ export class Sequencer {
     if (this.#start !== 'first-seen' && !Number.isSafeInteger(this.#start)) {
       throw configError('order.start must be an integer or "first-seen"');
     }
-    this.holdMs = positiveNumber(options.holdMs, 5_000, 'holdMs');
-    this.#ttlMs = positiveNumber(options.stateTtlMs, 7 * DAY_MS, 'stateTtlMs');
-    this.#pollMs = positiveNumber(options.pollMs, 1_000, 'pollMs');
+    this.holdMs = positiveOption(options.holdMs, 5_000, 'order.holdMs');
+    this.#ttlMs = positiveOption(options.stateTtlMs, 7 * DAY_MS, 'order.stateTtlMs');
+    this.#pollMs = positiveOption(options.pollMs, 1_000, 'order.pollMs');
     this.#limits = {
-      total: positiveNumber(options.maxHeld, 1_000, 'maxHeld'),
-      perKey: positiveNumber(options.maxHeldPerKey, 100, 'maxHeldPerKey'),
-      bytes: positiveNumber(options.maxHeldBytes, 32 * 1024 * 1024, 'maxHeldBytes'),
+      total: positiveOption(options.maxHeld, 1_000, 'order.maxHeld'),
+      perKey: positiveOption(options.maxHeldPerKey, 100, 'order.maxHeldPerKey'),
+      bytes: positiveOption(options.maxHeldBytes, 32 * 1024 * 1024, 'order.maxHeldBytes'),
     };
   }
 

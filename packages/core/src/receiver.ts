@@ -1,5 +1,5 @@
 import { normalizeHeaders, parseJsonBody, toBuffer } from './body.js';
-import { configError, HookgateError, isHookgateError, rejection } from './errors.js';
+import { configError, HookgateError, isHookgateError, positiveOption, rejection } from './errors.js';
 import { type Admission, type OrderOptions, Sequencer } from './ordering.js';
 import { type EventSchemas, SchemaMismatchError, type StandardSchemaV1, validate } from './schema.js';
 import { MemoryStore } from './stores/memory-store.js';
@@ -109,12 +109,6 @@ function outcomeOf(error: HookgateError): DeliveryOutcome {
   return 'rejected';
 }
 
-function positive(value: number | undefined, fallback: number, what: string): number {
-  const resolved = value ?? fallback;
-  if (!Number.isFinite(resolved) || resolved <= 0) throw configError(`${what} must be a positive number`);
-  return resolved;
-}
-
 /** Seconds for Retry-After: whole, at least 1, at most a minute. */
 function retryAfterSeconds(ms: number | undefined, fallback: number): number {
   if (ms === undefined || !Number.isFinite(ms) || ms <= 0) return fallback;
@@ -173,7 +167,7 @@ class HookgateReceiver<E extends EventSchemas> implements Receiver<E> {
     this.scheme = options.scheme.name;
     this.#window = resolveTolerance(options.tolerance);
     this.#schemas = { ...(options.events ?? {}) };
-    this.maxBodyBytes = positive(options.maxBodyBytes, 1024 * 1024, 'maxBodyBytes');
+    this.maxBodyBytes = positiveOption(options.maxBodyBytes, 1024 * 1024, 'maxBodyBytes');
     this.#now = options.now ?? Date.now;
     this.#observe = options.observe;
     const dedupe = options.dedupe ?? {};
@@ -183,8 +177,8 @@ class HookgateReceiver<E extends EventSchemas> implements Receiver<E> {
         : {
             store: dedupe.store ?? new MemoryStore(),
             key: dedupe.key,
-            leaseMs: positive(dedupe.leaseMs, 60_000, 'dedupe.leaseMs'),
-            ttlMs: positive(dedupe.ttlMs, 3 * DAY_MS, 'dedupe.ttlMs'),
+            leaseMs: positiveOption(dedupe.leaseMs, 60_000, 'dedupe.leaseMs'),
+            ttlMs: positiveOption(dedupe.ttlMs, 3 * DAY_MS, 'dedupe.ttlMs'),
             failOpen: dedupe.failOpen ?? false,
           };
     this.#order = options.order ? this.#resolveOrder(options.order as OrderOptions<unknown>) : undefined;
