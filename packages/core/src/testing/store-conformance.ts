@@ -40,6 +40,18 @@ export function runStoreConformance(
   const key = () => `key-${randomUUID()}`;
   const timeout = Math.max(5_000, shortMs * 20);
 
+  /** A key whose first owner's lease expired and a second owner claimed it. */
+  const takenOver = async () => {
+    const store = await fresh();
+    const k = key();
+    const stale = await store.claim(k, shortMs);
+    expect(stale.status === 'claimed', 'claim failed');
+    await sleep(shortMs * 3);
+    const next = await store.claim(k, longMs);
+    expect(next.status === 'claimed', `expected claimed after lease expiry, got ${next.status}`);
+    return { store, k, stale, next };
+  };
+
   test('claim on a new key is granted with an owner token', async () => {
     const store = await fresh();
     const result = await store.claim(key(), longMs);
@@ -111,13 +123,7 @@ export function runStoreConformance(
   test(
     'an expired lease lets a new owner in, and fences the old one',
     async () => {
-      const store = await fresh();
-      const k = key();
-      const stale = await store.claim(k, shortMs);
-      expect(stale.status === 'claimed', 'claim failed');
-      await sleep(shortMs * 3);
-      const fresh2 = await store.claim(k, longMs);
-      expect(fresh2.status === 'claimed', `expected claimed after lease expiry, got ${fresh2.status}`);
+      const { store, k, stale } = await takenOver();
       expect((await store.complete(k, stale.token, longMs)) === false, 'a stale owner completed the key');
       expect((await store.release(k, stale.token)) === false, 'a stale owner released the key');
       const check = await store.claim(k, longMs);
@@ -187,13 +193,7 @@ export function runStoreConformance(
   test(
     'a stale owner cannot undo the work of the owner after it',
     async () => {
-      const store = await fresh();
-      const k = key();
-      const stale = await store.claim(k, shortMs);
-      expect(stale.status === 'claimed', 'claim failed');
-      await sleep(shortMs * 3);
-      const next = await store.claim(k, longMs);
-      expect(next.status === 'claimed', `expected claimed after lease expiry, got ${next.status}`);
+      const { store, k, stale, next } = await takenOver();
       expect((await store.complete(k, next.token, longMs)) === true, 'the new owner could not complete');
       expect((await store.release(k, stale.token)) === false, 'a stale owner released a done key');
       expect((await store.complete(k, stale.token, longMs)) === false, 'a stale owner completed a done key');
