@@ -287,6 +287,19 @@ describe('one changed signature byte that decodes to the same digest is still re
     );
   });
 
+  it.each(hexCases)(
+    '$name: one hex digit swapped for a non-ASCII character with the same low byte',
+    async (schemeCase) => {
+      // Signature texts are compared as bytes: a lossy encoding (latin1 keeps the low byte) would let `š` pass for `a`.
+      const hexDigitLetter = schemeCase.name === 'stripe' ? /v1=[0-9]*[a-f]/ : /=[0-9]*[a-f]/;
+      await expectRejected(schemeCase, (delivery) =>
+        replaceIn(delivery, schemeCase.signature.header, hexDigitLetter, (char) =>
+          String.fromCharCode(0x100 + char.charCodeAt(0)),
+        ),
+      );
+    },
+  );
+
   const base64Cases = CASES.filter((c) => ['standardWebhooks', 'shopify'].includes(c.name));
   it.each(base64Cases)(
     '$name: `+` or `/` in the base64 signature swapped for its base64url twin',

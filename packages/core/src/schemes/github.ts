@@ -2,11 +2,10 @@ import { rejection } from '../errors.js';
 import type { Scheme } from '../types.js';
 import {
   collectSecrets,
-  decodeSignature,
   hmacKeys,
-  matchesAny,
   requireHeader,
   type SecretOptions,
+  signatureMatches,
   stringField,
   throwingUnmatched,
 } from './shared.js';
@@ -30,8 +29,7 @@ export function github(options: GitHubOptions): Scheme {
     check(request) {
       const header = requireHeader(request, HEADER);
       if (!header.startsWith(PREFIX)) throw rejection('malformed_header', `Header ${HEADER} must start with ${PREFIX}`);
-      const candidate = decodeSignature(header.slice(PREFIX.length), 'hex', 'sha256');
-      return candidate !== undefined && matchesAny('sha256', keys, [request.body], [candidate]) ? {} : undefined;
+      return signatureMatches('sha256', 'hex', keys, [request.body], [header.slice(PREFIX.length)]) ? {} : undefined;
     },
     describe(payload, request) {
       const event = request.headers['x-github-event'];

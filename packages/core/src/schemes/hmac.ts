@@ -2,14 +2,13 @@ import { configError, rejection } from '../errors.js';
 import type { Scheme, SchemeRequest } from '../types.js';
 import {
   collectSecrets,
-  decodeSignature,
   type HmacAlgorithm,
   hmacKeys,
-  matchesAny,
   parseTimestampHeader,
   requireHeader,
   type SecretOptions,
   type SignatureEncoding,
+  signatureMatches,
   stringField,
   throwingUnmatched,
 } from './shared.js';
@@ -111,9 +110,8 @@ export function hmac(options: HmacOptions): Scheme {
               ? (id ?? '')
               : (timestampText ?? ''),
       );
-      const candidate = decodeSignature(value.slice(prefix.length).trim(), encoding, algorithm);
-      if (candidate === undefined || !matchesAny(algorithm, keys, parts, [candidate])) return undefined;
-      return { id, timestamp };
+      const candidate = value.slice(prefix.length).trim();
+      return signatureMatches(algorithm, encoding, keys, parts, [candidate]) ? { id, timestamp } : undefined;
     },
     describe(payload, request, verified) {
       const typeFromHeader = typeHeader === undefined ? undefined : request.headers[typeHeader] || undefined;

@@ -32,51 +32,45 @@ export function hmacKeys(secrets: readonly (string | Uint8Array)[]): KeyObject[]
   );
 }
 
-/**
- * HMAC over the parts in order, without concatenating them into a copy.
- * Returns one digest per key (rotation).
- */
-export function hmacDigest(algorithm: HmacAlgorithm, key: KeyObject, parts: readonly (string | Buffer)[]): Buffer {
-  const mac = createHmac(algorithm, key);
-  for (const part of parts) mac.update(part);
-  return mac.digest();
-}
-
 /** Constant-time equality of two byte strings; lengths are public. */
 export function safeEqual(a: Buffer, b: Buffer): boolean {
   return a.length === b.length && timingSafeEqual(a, b);
 }
 
-/**
- * Decodes a signature strictly: the text must be the canonical encoding of a
- * digest-sized value, so no altered text (case, alphabet, junk) decodes to a match.
- */
-export function decodeSignature(
-  text: string,
-  encoding: SignatureEncoding,
-  algorithm: HmacAlgorithm,
-): Buffer | undefined {
+/** Length of a digest's canonical text: base64 padded, base64url not. */
+function signatureLength(encoding: SignatureEncoding, algorithm: HmacAlgorithm): number {
   const bytes = DIGEST_BYTES[algorithm];
-  const expectedLength =
-    encoding === 'hex' ? bytes * 2 : encoding === 'base64' ? Math.ceil(bytes / 3) * 4 : Math.ceil((bytes * 4) / 3);
-  if (text.length !== expectedLength) return undefined;
-  const decoded = Buffer.from(text, encoding);
-  // Node's decoder forgives case, base64url letters, junk and unused bits; the sender's text must be canonical.
-  return decoded.length === bytes && decoded.toString(encoding) === text ? decoded : undefined;
+  return encoding === 'hex' ? bytes * 2 : encoding === 'base64' ? Math.ceil(bytes / 3) * 4 : Math.ceil((bytes * 4) / 3);
 }
 
-/** True when any key's digest equals any candidate signature. */
-export function matchesAny(
+/**
+ * True when any key's HMAC over the parts (fed in order, never concatenated
+ * into a copy), written out in `encoding`, equals one of the sender's
+ * signature texts. Their text is compared with our canonical encoding in
+ * constant time, never decoded: so only the canonical text matches (Node's
+ * decoders forgive case, alphabet, junk and unused bits), and no Buffer is
+ * allocated per digest, the dearest step for small bodies.
+ */
+export function signatureMatches(
   algorithm: HmacAlgorithm,
+  encoding: SignatureEncoding,
   keys: readonly KeyObject[],
   parts: readonly (string | Buffer)[],
-  candidates: readonly Buffer[],
+  candidates: readonly string[],
 ): boolean {
-  if (candidates.length === 0) return false;
+  const length = signatureLength(encoding, algorithm);
+  const presented: Buffer[] = [];
+  for (const candidate of candidates) {
+    // UTF-8 is one-to-one: equal bytes mean equal text. A text of the wrong length can never match.
+    if (candidate.length === length) presented.push(Buffer.from(candidate, 'utf8'));
+  }
+  if (presented.length === 0) return false;
   for (const key of keys) {
-    const digest = hmacDigest(algorithm, key, parts);
-    for (const candidate of candidates) {
-      if (safeEqual(digest, candidate)) return true;
+    const mac = createHmac(algorithm, key);
+    for (const part of parts) mac.update(part);
+    const expected = Buffer.from(mac.digest(encoding), 'latin1');
+    for (const candidate of presented) {
+      if (safeEqual(expected, candidate)) return true;
     }
   }
   return false;
@@ -124,8 +118,4 @@ export function stringField(payload: unknown, field: string): string | undefined
   if (payload === null || typeof payload !== 'object') return undefined;
   const value = (payload as Record<string, unknown>)[field];
   return typeof value === 'string' && value.length > 0 ? value : undefined;
-}
-
-export function encodeDigest(digest: Buffer, encoding: SignatureEncoding): string {
-  return digest.toString(encoding);
 }

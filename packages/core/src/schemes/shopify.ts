@@ -1,11 +1,10 @@
 import type { Scheme } from '../types.js';
 import {
   collectSecrets,
-  decodeSignature,
   hmacKeys,
-  matchesAny,
   requireHeader,
   type SecretOptions,
+  signatureMatches,
   throwingUnmatched,
 } from './shared.js';
 
@@ -23,9 +22,8 @@ export function shopify(options: ShopifyOptions): Scheme {
   return throwingUnmatched({
     name: 'shopify',
     check(request) {
-      const candidate = decodeSignature(requireHeader(request, HEADER).trim(), 'base64', 'sha256');
-      if (candidate === undefined || !matchesAny('sha256', keys, [request.body], [candidate])) return undefined;
-      return {};
+      const candidate = requireHeader(request, HEADER).trim();
+      return signatureMatches('sha256', 'base64', keys, [request.body], [candidate]) ? {} : undefined;
     },
     describe(_payload, request) {
       const { headers } = request;

@@ -3,12 +3,11 @@ import { rejection } from '../errors.js';
 import type { ReceiverResponse, Scheme, SchemeRequest } from '../types.js';
 import {
   collectSecrets,
-  decodeSignature,
   hmacKeys,
-  matchesAny,
   parseTimestampHeader,
   requireHeader,
   type SecretOptions,
+  signatureMatches,
   stringField,
   throwingUnmatched,
 } from './shared.js';
@@ -52,11 +51,10 @@ export function slack(options: SlackOptions): Scheme {
       const timestamp = parseTimestampHeader(timestampText, TIMESTAMP);
       if (!header.startsWith(PREFIX))
         throw rejection('malformed_header', `Header ${SIGNATURE} must start with ${PREFIX}`);
-      const candidate = decodeSignature(header.slice(PREFIX.length), 'hex', 'sha256');
-      if (candidate === undefined || !matchesAny('sha256', keys, [`v0:${timestampText}:`, request.body], [candidate])) {
-        return undefined;
-      }
-      return { timestamp };
+      const candidate = header.slice(PREFIX.length);
+      return signatureMatches('sha256', 'hex', keys, [`v0:${timestampText}:`, request.body], [candidate])
+        ? { timestamp }
+        : undefined;
     },
     parse(request) {
       return isForm(request) ? parseForm(request) : parseJsonBody(request.body);
