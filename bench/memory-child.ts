@@ -39,7 +39,7 @@ const after = settle();
 if (store.size !== count) throw new Error(`store holds ${store.size} ids, wanted ${count}`);
 
 const heap = after.heapUsed - before.heapUsed;
-// lru-cache keeps its per-entry ttl and link tables in typed arrays: outside the JS heap.
+// Memory outside the JS heap (typed arrays, Buffers) counts too, should a store keep any.
 const external = after.external - before.external;
 process.stdout.write(
   `${JSON.stringify({
