@@ -72,6 +72,25 @@ describe('the request', () => {
     }
   });
 
+  test('headers named like Object properties are only headers: ctx.headers inherits nothing', async () => {
+    const { headers, body } = delivery();
+    // JSON.parse makes `__proto__` an own key, as a header parser would.
+    const odd = JSON.parse(`{"__proto__":"p","constructor":"c",${JSON.stringify(headers).slice(1)}`) as Record<
+      string,
+      string
+    >;
+    const seen: Record<string, string>[] = [];
+    const receiver = createReceiver({ scheme, dedupe: false }).onAny((_event, ctx) => {
+      seen.push(ctx.headers);
+    });
+    expect((await receiver.handle({ method: 'POST', headers: odd, body })).status).toBe(200);
+    const got = seen[0]!;
+    const proto = '__proto__';
+    expect([got[proto], got.constructor]).toEqual(['p', 'c']);
+    expect(Object.keys(got)).toEqual(expect.arrayContaining([proto, 'constructor', 'webhook-id']));
+    expect([got.toString, got.hasOwnProperty, got.valueOf]).toEqual([undefined, undefined, undefined]);
+  });
+
   test('repeated header values given as arrays are joined as HTTP joins them', async () => {
     const { headers, body } = delivery();
     const h = headers as Record<string, string>;
