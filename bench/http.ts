@@ -81,7 +81,7 @@ function load(port: number, seconds: number, connections: number): Promise<autoc
 
 async function measureRow(row: string, options: HttpOptions): Promise<Omit<HttpMeasurement, 'roundsRequestsPerSec'>> {
   const child = fork(SERVER, [row], {
-    execArgv: ['--import', 'tsx', '--conditions=@hookgate/source'],
+    execArgv: ['--import', 'tsx'],
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
   try {

@@ -19,7 +19,7 @@ export function runMemory(ids: number): Promise<MemoryMeasurement> {
   return new Promise((resolve, reject) => {
     execFile(
       process.execPath,
-      ['--expose-gc', '--import', 'tsx', '--conditions=@hookgate/source', CHILD, String(ids)],
+      ['--expose-gc', '--import', 'tsx', CHILD, String(ids)],
       { maxBuffer: 1024 * 1024, timeout: 300_000 },
       (error, stdout, stderr) => {
         if (error) {

@@ -3,7 +3,7 @@
  * cursor read and one compare-and-set per event), and how fast a shuffled
  * burst drains in order. Through `receiver.handle`, MemoryStore and RedisStore.
  *
- *   pnpm exec tsx --conditions=@hookgate/source bench/ordering.ts [--quick]
+ *   pnpm build && pnpm exec tsx bench/ordering.ts [--quick]
  *
  * RedisStore runs against Redis on 127.0.0.1:6379 under a throwaway prefix.
  */

@@ -5,7 +5,7 @@
  * and Redis round trips per delivery (counted at the client, and checked
  * against the server's INFO commandstats).
  *
- *   pnpm exec tsx --conditions=@hookgate/source bench/redis-store.ts [--quick]
+ *   pnpm build && pnpm exec tsx bench/redis-store.ts [--quick]
  *
  * Uses a throwaway redis-server on a free port when the binary is installed
  * (so no one else's commands are counted), else Redis on 127.0.0.1:6379.

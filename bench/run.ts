@@ -47,7 +47,7 @@ const settings = quick
       // Many short rounds, interleaved: on a shared machine every task sees the same load.
       verify: { timeMs: 60, warmupMs: 10, minIterations: 4, rounds: 12 },
       memoryIds: 1_000_000,
-      http: { durationSec: 8, warmupSec: 2, connections: 10, rounds: 2 },
+      http: { durationSec: 8, warmupSec: 2, connections: 10, rounds: 3 },
     };
 
 const started = new Date();
@@ -105,7 +105,7 @@ for (const row of HTTP_ROWS) {
   const mine = http.find((m) => m.row === row.id);
   for (const compare of row.compare ?? []) {
     const theirs = http.find((m) => m.row === compare.row);
-    if (!mine || !theirs) continue;
+    if (!mine || !theirs || compare.min === undefined) continue;
     const ratio = mine.requestsPerSec / theirs.requestsPerSec;
     targets.push({
       target: `${row.id} req/s ≥ ${compare.min.toFixed(2)}× ${compare.row}`,
