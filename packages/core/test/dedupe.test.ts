@@ -41,6 +41,22 @@ describe('MemoryStore bounds', () => {
     expect(store.claim('d', 60_000).status).toBe('done');
   });
 
+  test('a done window never ends early, checked until its last millisecond', () => {
+    const store = new MemoryStore();
+    const claim = store.claim('k', 60_000);
+    if (claim.status !== 'claimed') throw new Error('claim failed');
+    const completedBy = performance.now();
+    store.complete('k', claim.token, 20);
+    let checks = 0;
+    // Every check before completedBy + 20 ms must still see the key as done.
+    for (let now = performance.now(); now < completedBy + 20; now = performance.now()) {
+      const seen = store.claim('k', 60_000).status;
+      if (performance.now() < completedBy + 20) expect(seen).toBe('done');
+      checks++;
+    }
+    expect(checks).toBeGreaterThan(0);
+  });
+
   test('maxEntries must be a positive integer', () => {
     expect(() => new MemoryStore({ maxEntries: 0 })).toThrow(/maxEntries/);
   });

@@ -50,8 +50,9 @@ export class MemoryStore implements DedupeStore, OrderStore {
     this.#cursors = new LRUCache<string, number>({ max: maxCursors, ttlAutopurge: false });
   }
 
+  /** Milliseconds on the store's clock (fractional). */
   #now(): number {
-    return Math.ceil(performance.now() - this.#epoch);
+    return performance.now() - this.#epoch;
   }
 
   /** The live entry for a key; an expired one is forgotten. */
@@ -103,7 +104,8 @@ export class MemoryStore implements DedupeStore, OrderStore {
     const entry = this.#live(key, now);
     if (typeof entry !== 'object' || entry.token !== token) return false;
     // Updated in place: the key keeps the place its claim took a moment ago.
-    this.#entries.set(key, now + Math.ceil(ttlMs));
+    // Rounded up: a window may end a moment late, never early.
+    this.#entries.set(key, Math.ceil(now + ttlMs));
     return true;
   }
 
