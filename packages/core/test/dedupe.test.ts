@@ -41,6 +41,22 @@ describe('MemoryStore bounds', () => {
     expect(store.claim('d', 60_000).status).toBe('done');
   });
 
+  test('a key looked up again (a duplicate, a retry while in flight) outlives keys used less recently', () => {
+    const store = new MemoryStore({ maxEntries: 3 });
+    const a = store.claim('a', 60_000);
+    const b = store.claim('b', 60_000);
+    if (a.status !== 'claimed' || b.status !== 'claimed') throw new Error('claim failed');
+    store.complete('b', b.token, 60_000);
+    expect(store.claim('b', 60_000).status).toBe('done'); // order now: a, b
+    expect(store.claim('a', 60_000).status).toBe('in-flight'); // order now: b, a
+    const c = store.claim('c', 60_000);
+    if (c.status !== 'claimed') throw new Error('claim failed');
+    store.complete('c', c.token, 60_000);
+    store.claim('d', 60_000); // over the bound: `b`, the least recently used, goes
+    expect(store.complete('a', a.token, 60_000)).toBe(true);
+    expect([store.claim('c', 60_000).status, store.claim('b', 60_000).status]).toEqual(['done', 'claimed']);
+  });
+
   test('a done window never ends early, checked until its last millisecond', () => {
     const store = new MemoryStore();
     const claim = store.claim('k', 60_000);
@@ -220,6 +236,44 @@ describe('store outage', () => {
       calls++;
     });
     expect((await receiver.handle(signed('msg_o'))).status).toBe(200);
+    expect(calls).toBe(1);
+  });
+
+  test.each([
+    [
+      'throws',
+      () => {
+        throw new Error('ECONNRESET');
+      },
+    ],
+    [
+      'answers with a `then` getter that throws',
+      () => ({
+        // biome-ignore lint/suspicious/noThenProperty: an odd thenable from a store is what this case is about
+        get then(): never {
+          throw new Error('proxy revoked');
+        },
+      }),
+    ],
+    [
+      'answers with a thenable that is not a native promise',
+      () => ({
+        // biome-ignore lint/suspicious/noThenProperty: an odd thenable from a store is what this case is about
+        then: (_resolve: unknown, reject: (error: Error) => void) => reject(new Error('EPIPE')),
+      }),
+    ],
+  ])('a claim that %s is the store failing: 503 fail-closed, processed fail-open', async (_name, claim) => {
+    const odd = { claim, complete: () => true, release: () => true } as unknown as DedupeStore;
+    let calls = 0;
+    const closed = createReceiver({ scheme, dedupe: { store: odd } }).onAny(() => {
+      calls++;
+    });
+    const res = await closed.handle(signed('msg_q'));
+    expect([res.status, errorCode(res.body), calls]).toEqual([503, 'store_unavailable', 0]);
+    const open = createReceiver({ scheme, dedupe: { store: odd, failOpen: true } }).onAny(() => {
+      calls++;
+    });
+    expect((await open.handle(signed('msg_q'))).status).toBe(200);
     expect(calls).toBe(1);
   });
 

@@ -35,7 +35,10 @@ function positiveInteger(value: number, what: string): number {
 export class MemoryStore implements DedupeStore, OrderStore {
   /** A Map keeps insertion order: its first key is the least recently used. */
   readonly #entries = new Map<string, Entry>();
-  #oldest = this.#entries.keys();
+  /** Kept from eviction to eviction (see #evictOldest). */
+  #oldest: ReturnType<Map<string, Entry>['keys']> | undefined;
+  /** Keys removed other than by eviction since #oldest last stepped. */
+  #unsteppedDeletes = 0;
   readonly #maxEntries: number;
   readonly #cursors: LRUCache<string, number>;
   readonly #listeners = new Set<CursorListener>();
@@ -60,39 +63,53 @@ export class MemoryStore implements DedupeStore, OrderStore {
     const entry = this.#entries.get(key);
     if (entry === undefined) return undefined;
     if ((typeof entry === 'number' ? entry : entry.until) > now) return entry;
-    this.#entries.delete(key);
+    this.#forget(key);
     return undefined;
   }
 
-  /** Adds a key that is not in the Map as the most recently used, forgetting the least recently used beyond the bound. */
+  /** Removes a key other than by eviction. */
+  #forget(key: string): void {
+    this.#entries.delete(key);
+    // A live Map iterator keeps every table the Map outgrows or compacts until its next step.
+    // Unbounded, deletes that no eviction followed (failing handlers, replayed duplicates)
+    // held hundreds of MB (found in review); a quarter of the bound allows about one table.
+    if (++this.#unsteppedDeletes > this.#maxEntries >>> 2) this.#oldest = undefined;
+  }
+
+  /** A key looked up again becomes the most recently used: moved to the Map's end. */
+  #touch(key: string, entry: Entry): void {
+    this.#forget(key);
+    this.#entries.set(key, entry);
+  }
+
+  /** Adds a key that is not in the Map as the most recently used; beyond the bound, the least recently used goes. */
   #add(key: string, entry: Entry): void {
     this.#entries.set(key, entry);
     if (this.#entries.size > this.#maxEntries) this.#evictOldest();
   }
 
   /**
-   * One iterator lives on from eviction to eviction: a fresh one would walk past
-   * every slot already deleted at the Map's front (measured: 10 µs per eviction at 100k).
-   * Every live entry lies ahead of it, since entries are only ever appended.
+   * One iterator lives on from eviction to eviction while only evictions delete:
+   * a fresh one walks past every slot already deleted at the Map's front (measured:
+   * 10 µs per eviction at 100k keys). Every live key lies ahead of it, since keys are
+   * only ever appended (a key used again is moved by delete and append).
    */
   #evictOldest(): void {
+    this.#oldest ??= this.#entries.keys();
     let oldest = this.#oldest.next();
     if (oldest.done) {
       this.#oldest = this.#entries.keys();
       oldest = this.#oldest.next();
     }
+    this.#unsteppedDeletes = 0;
     if (!oldest.done) this.#entries.delete(oldest.value);
   }
 
   claim(key: string, leaseMs: number): ClaimResult {
     const now = this.#now();
     const entry = this.#live(key, now);
-    if (typeof entry === 'number') {
-      // A duplicate makes its key the most recently used: moved to the Map's end.
-      this.#entries.delete(key);
-      this.#entries.set(key, entry);
-      return IS_DONE;
-    }
+    if (entry !== undefined) this.#touch(key, entry);
+    if (typeof entry === 'number') return IS_DONE;
     if (entry !== undefined) return { status: 'in-flight', retryAfterMs: entry.until - now };
     const token = String(++this.#claims);
     this.#add(key, { token, until: now + leaseMs });
@@ -112,7 +129,7 @@ export class MemoryStore implements DedupeStore, OrderStore {
   release(key: string, token: string): boolean {
     const entry = this.#live(key, this.#now());
     if (typeof entry !== 'object' || entry.token !== token) return false;
-    this.#entries.delete(key);
+    this.#forget(key);
     return true;
   }
 
@@ -158,7 +175,7 @@ export class MemoryStore implements DedupeStore, OrderStore {
 
   clear(): void {
     this.#entries.clear();
-    this.#oldest = this.#entries.keys();
+    this.#oldest = undefined;
     this.#cursors.clear();
   }
 }
