@@ -329,12 +329,15 @@ class HookgateReceiver<E extends EventSchemas> implements Receiver<E> {
    */
   #storeCall<T>(call: () => MaybePromise<T>): MaybePromise<StoreAnswer<T>> {
     let answer: MaybePromise<T>;
+    let pending: boolean;
     try {
       answer = call();
+      // Reading `then` can throw too (a getter, a Proxy): that is the store failing.
+      pending = isThenable(answer);
     } catch (cause) {
       return { failed: true, cause };
     }
-    if (!isThenable(answer)) return { failed: false, value: answer };
+    if (!pending) return { failed: false, value: answer as T };
     return Promise.resolve(answer).then(
       (value): StoreAnswer<T> => ({ failed: false, value }),
       (cause: unknown): StoreAnswer<T> => ({ failed: true, cause }),
