@@ -16,7 +16,8 @@ export function toBuffer(body: ReceiverRequest['body']): Buffer {
  * object, which Object.create(null) is not: a third cheaper to fill.
  */
 const HeaderRecord = function HeaderRecord() {} as unknown as new () => Record<string, string>;
-HeaderRecord.prototype = Object.create(null);
+// Frozen, so no handler can plant a value that every later header record would inherit.
+HeaderRecord.prototype = Object.freeze(Object.create(null));
 
 /** Lower-cased header names; repeated headers joined with ", " as HTTP defines. */
 export function normalizeHeaders(input: HeaderInput): Record<string, string> {

@@ -91,6 +91,17 @@ describe('the request', () => {
     expect([got.toString, got.hasOwnProperty, got.valueOf]).toEqual([undefined, undefined, undefined]);
   });
 
+  test('no handler can plant a value that later deliveries would inherit through ctx.headers', async () => {
+    const seen: (string | undefined)[] = [];
+    const receiver = createReceiver({ scheme, dedupe: false }).onAny((_event, ctx) => {
+      seen.push(ctx.headers['x-planted']);
+      (Object.getPrototypeOf(ctx.headers) as Record<string, string>)['x-planted'] = 'yes';
+    });
+    expect((await receiver.handle(delivery())).status).toBe(500);
+    expect((await receiver.handle(delivery())).status).toBe(500);
+    expect(seen).toEqual([undefined, undefined]);
+  });
+
   test('repeated header values given as arrays are joined as HTTP joins them', async () => {
     const { headers, body } = delivery();
     const h = headers as Record<string, string>;
