@@ -1,3 +1,7 @@
 import { packageBuild } from '../../tsup.base.js';
 
-export default packageBuild({ index: 'src/index.ts', 'testing/index': 'src/testing/index.ts' });
+export default packageBuild({
+  index: 'src/index.ts',
+  'http/index': 'src/http/index.ts',
+  'testing/index': 'src/testing/index.ts',
+});

@@ -1,6 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import { PassThrough } from 'node:stream';
-import { HookgateError, rawBodyFromParser, readFetchBody, readNodeBody, toFetchHandler } from '@hookgate/core';
+import { HookgateError, rawBodyFromParser, readFetchBody, readNodeBody, toFetchHandler } from '@hookgate/core/http';
 import { describe, expect, it } from 'vitest';
 
 const EVENTS = ['data', 'end', 'error', 'close', 'readable'] as const;

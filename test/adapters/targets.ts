@@ -1,7 +1,7 @@
 import { once } from 'node:events';
 import http, { type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { type AdaptableReceiver, toFetchHandler, toNodeHandler } from '@hookgate/core';
+import { type AdaptableReceiver, toFetchHandler, toNodeHandler } from '@hookgate/core/http';
 import { hookgate as expressHookgate } from '@hookgate/express';
 import { hookgate as fastifyHookgate, hookgateRoute } from '@hookgate/fastify';
 import { hookgate as koaHookgate } from '@hookgate/koa';

@@ -1,10 +1,9 @@
-export { readFetchBody, toFetchHandler } from './adapters/fetch.js';
-export type { AdaptableReceiver, EarlierParser } from './adapters/node.js';
-export { handleNodeRequest, readNodeBody, toNodeHandler, writeNodeResponse } from './adapters/node.js';
-export type { ParsedBodyInput } from './adapters/parsed-body.js';
-export { rawBodyFromParser } from './adapters/parsed-body.js';
+// What app authors use. Adapter authors: @hookgate/core/http.
+
 export type { HookgateErrorCode, HookgateErrorOptions } from './errors.js';
-export { ERROR_STATUS, HookgateError, isHookgateError } from './errors.js';
+export { ERROR_STATUS, ERRORS, HookgateError, isHookgateError } from './errors.js';
+export { toFetchHandler } from './http/fetch.js';
+export { toNodeHandler } from './http/node.js';
 export type { OrderOptions } from './ordering.js';
 export type {
   DedupeOptions,
@@ -15,7 +14,7 @@ export type {
   Receiver,
   ReceiverOptions,
 } from './receiver.js';
-export { createReceiver, errorResponse } from './receiver.js';
+export { createReceiver } from './receiver.js';
 export type { EventSchemas, StandardSchemaV1 } from './schema.js';
 export { SchemaMismatchError } from './schema.js';
 export type { GitHubOptions } from './schemes/github.js';

@@ -1,6 +1,15 @@
 import { normalizeHeaders, parseJsonBody, toBuffer } from './body.js';
-import { configError, HookgateError, isHookgateError, positiveOption, rejection } from './errors.js';
+import {
+  configError,
+  HookgateError,
+  isHookgateError,
+  outcomeOf,
+  positiveOption,
+  rejection,
+  toHookgateError,
+} from './errors.js';
 import { type Admission, type OrderOptions, Sequencer } from './ordering.js';
+import { errorResponse, okResponse } from './responses.js';
 import { type EventSchemas, SchemaMismatchError, type StandardSchemaV1, validate } from './schema.js';
 import { MemoryStore } from './stores/memory-store.js';
 import { type ClaimResult, type DedupeStore, isOrderStore } from './stores/store.js';
@@ -81,32 +90,13 @@ export interface Receiver<E extends EventSchemas = EventSchemas> {
   onError(handler: ErrorHandler): this;
   /** Runs the pipeline over one raw request. Never throws. */
   handle(request: ReceiverRequest): Promise<ReceiverResponse>;
+  /**
+   * The answer for a request an adapter could not hand over (its body was too large,
+   * already parsed, truncated…): recorded and reported like every other delivery.
+   */
+  reject(error: unknown): ReceiverResponse;
   /** Stops listening for ordering notifications. Requests already held still finish. */
   close(): Promise<void>;
-}
-
-type Settled = 'processed' | 'duplicate' | 'stale';
-
-function okResponse(status: Settled): ReceiverResponse {
-  return { status: 200, headers: { 'content-type': 'application/json' }, body: `{"status":"${status}"}` };
-}
-
-export function errorResponse(error: HookgateError): ReceiverResponse {
-  const headers: Record<string, string> = { 'content-type': 'application/json' };
-  if (error.retryAfter !== undefined) headers['retry-after'] = String(error.retryAfter);
-  if (error.code === 'method_not_allowed') headers.allow = 'POST';
-  return {
-    status: error.status,
-    headers,
-    body: JSON.stringify({ error: { code: error.code, message: error.message } }),
-  };
-}
-
-function outcomeOf(error: HookgateError): DeliveryOutcome {
-  if (error.status === 409) return 'in-flight';
-  if (error.status === 503) return 'unavailable';
-  if (error.status >= 500) return 'failed';
-  return 'rejected';
 }
 
 /** Seconds for Retry-After: whole, at least 1, at most a minute. */
@@ -240,13 +230,19 @@ class HookgateReceiver<E extends EventSchemas> implements Receiver<E> {
       this.#record(outcome, response.status, undefined, progress, started);
       return response;
     } catch (caught) {
-      const error = isHookgateError(caught)
-        ? caught
-        : new HookgateError('internal_error', 'The receiver failed unexpectedly', { cause: caught });
+      const error = toHookgateError(caught);
       this.#record(outcomeOf(error), error.status, error.code, progress, started);
       this.#report(error, progress.ctx);
       return errorResponse(error);
     }
+  }
+
+  reject(error: unknown): ReceiverResponse {
+    const failure = toHookgateError(error, 'The webhook request failed');
+    const progress: Progress = { verified: false, ctx: undefined, handlerMs: undefined };
+    this.#record(outcomeOf(failure), failure.status, failure.code, progress, this.#observe ? performance.now() : 0);
+    this.#report(failure, undefined);
+    return errorResponse(failure);
   }
 
   async #run(
@@ -465,9 +461,7 @@ class HookgateReceiver<E extends EventSchemas> implements Receiver<E> {
 
   /** Tells the error hooks; they must never turn an answer into a crash. */
   #report(error: unknown, ctx: DeliveryContext | undefined): void {
-    const reported = isHookgateError(error)
-      ? error
-      : new HookgateError('internal_error', 'The receiver failed unexpectedly', { cause: error });
+    const reported = toHookgateError(error);
     for (const handler of this.#errorHandlers) {
       try {
         handler(reported, ctx);

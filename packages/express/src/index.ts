@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { type AdaptableReceiver, handleNodeRequest, writeNodeResponse } from '@hookgate/core';
+import { type AdaptableReceiver, handleNodeRequest, writeNodeResponse } from '@hookgate/core/http';
 
 /** What body parsers that ran before us may have left on an Express request. */
 interface ParsedRequest {

@@ -1,4 +1,4 @@
-import { type AdaptableReceiver, errorResponse, HookgateError, type ReceiverResponse } from '@hookgate/core';
+import { type AdaptableReceiver, errorResponse, HookgateError, type ReceiverResponse } from '@hookgate/core/http';
 import type { FastifyError, FastifyInstance, FastifyPluginAsync, FastifyReply } from 'fastify';
 import fp from 'fastify-plugin';
 

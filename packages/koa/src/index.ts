@@ -1,5 +1,5 @@
 import type { IncomingMessage } from 'node:http';
-import { type AdaptableReceiver, handleNodeRequest } from '@hookgate/core';
+import { type AdaptableReceiver, handleNodeRequest } from '@hookgate/core/http';
 
 /** The part of a Koa context the middleware uses; Koa 2 and 3 contexts fit it. */
 export interface KoaContextLike {

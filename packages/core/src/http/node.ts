@@ -1,13 +1,27 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { HookgateError, isHookgateError } from '../errors.js';
+import { HookgateError, toHookgateError } from '../errors.js';
 import type { Receiver } from '../receiver.js';
-import { errorResponse } from '../receiver.js';
+import { errorResponse } from '../responses.js';
 import type { ReceiverResponse } from '../types.js';
 import { BoundedBuffer, bodyIncomplete, checkDeclaredLength } from './body-limit.js';
 import { type ParsedBodyInput, rawBodyFromParser } from './parsed-body.js';
 
-/** All an adapter needs from a receiver, whatever its event types. */
-export type AdaptableReceiver = Pick<Receiver, 'handle' | 'maxBodyBytes'>;
+/**
+ * All an adapter needs from a receiver, whatever its event types. `reject`
+ * (every receiver has it) records and reports what the adapter refused itself.
+ */
+export type AdaptableReceiver = Pick<Receiver, 'handle' | 'maxBodyBytes'> & Partial<Pick<Receiver, 'reject'>>;
+
+/** The answer for a failure the adapter met, through the receiver's reporting when it has one. */
+export function rejectRequest(receiver: AdaptableReceiver, error: unknown): ReceiverResponse {
+  const failure = toHookgateError(error, 'The webhook request failed');
+  if (receiver.reject === undefined) return errorResponse(failure);
+  try {
+    return receiver.reject(failure);
+  } catch {
+    return errorResponse(failure);
+  }
+}
 
 /**
  * Reads a Node request body, at most `limit` bytes. Rejects with a
@@ -70,12 +84,6 @@ export function readNodeBody(req: IncomingMessage, limit: number): Promise<Buffe
   });
 }
 
-function toHookgateError(error: unknown): HookgateError {
-  return isHookgateError(error)
-    ? error
-    : new HookgateError('internal_error', 'The webhook request failed', { cause: error });
-}
-
 /** How long an unread rest may keep arriving after we have answered, before the connection is cut. */
 const DISCARD_GRACE_MS = 5_000;
 
@@ -125,13 +133,13 @@ export async function handleNodeRequest(
     body = kept ?? (await readNodeBody(req, receiver.maxBodyBytes));
   } catch (error) {
     if (!req.readableEnded) discardRest(req);
-    return errorResponse(toHookgateError(error));
+    return rejectRequest(receiver, error);
   }
   try {
     return await receiver.handle({ method: req.method ?? 'GET', url: req.url, headers: req.headers, body });
   } catch (error) {
     // A receiver never throws; a hand-made AdaptableReceiver might.
-    return errorResponse(toHookgateError(error));
+    return rejectRequest(receiver, error);
   }
 }
 

@@ -1,8 +1,7 @@
-import { HookgateError, isHookgateError } from '../errors.js';
-import { errorResponse } from '../receiver.js';
+import { HookgateError } from '../errors.js';
 import type { ReceiverResponse } from '../types.js';
 import { BoundedBuffer, bodyIncomplete, checkDeclaredLength } from './body-limit.js';
-import type { AdaptableReceiver } from './node.js';
+import { type AdaptableReceiver, rejectRequest } from './node.js';
 
 /**
  * Reads a Fetch request body, at most `limit` bytes: rejects up front on a
@@ -52,10 +51,7 @@ export function toFetchHandler(receiver: AdaptableReceiver): (request: Request) 
       return toFetchResponse(await receiver.handle({ method, url, headers, body }));
     } catch (error) {
       // Reading failed (413, aborted…), or a hand-made AdaptableReceiver threw.
-      const failure = isHookgateError(error)
-        ? error
-        : new HookgateError('internal_error', 'The webhook request failed', { cause: error });
-      return toFetchResponse(errorResponse(failure));
+      return toFetchResponse(rejectRequest(receiver, error));
     }
   };
 }
