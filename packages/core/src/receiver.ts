@@ -95,6 +95,8 @@ export interface Receiver<E extends EventSchemas = EventSchemas> {
    * already parsed, truncated…): recorded and reported like every other delivery.
    */
   reject(error: unknown): ReceiverResponse;
+  /** Tells the `onError` hooks about a failure after the answer was made (writing it failed, say). */
+  reportError(error: unknown): void;
   /** Stops listening for ordering notifications. Requests already held still finish. */
   close(): Promise<void>;
 }
@@ -243,6 +245,10 @@ class HookgateReceiver<E extends EventSchemas> implements Receiver<E> {
     this.#record(outcomeOf(failure), failure.status, failure.code, progress, this.#observe ? performance.now() : 0);
     this.#report(failure, undefined);
     return errorResponse(failure);
+  }
+
+  reportError(error: unknown): void {
+    this.#report(error, undefined);
   }
 
   async #run(

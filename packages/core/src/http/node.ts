@@ -10,7 +10,8 @@ import { type ParsedBodyInput, rawBodyFromParser } from './parsed-body.js';
  * All an adapter needs from a receiver, whatever its event types. `reject`
  * (every receiver has it) records and reports what the adapter refused itself.
  */
-export type AdaptableReceiver = Pick<Receiver, 'handle' | 'maxBodyBytes'> & Partial<Pick<Receiver, 'reject'>>;
+export type AdaptableReceiver = Pick<Receiver, 'handle' | 'maxBodyBytes'> &
+  Partial<Pick<Receiver, 'reject' | 'reportError'>>;
 
 /** The answer for a failure the adapter met, through the receiver's reporting when it has one. */
 export function rejectRequest(receiver: AdaptableReceiver, error: unknown): ReceiverResponse {
