@@ -62,14 +62,14 @@ export class HookgateError extends Error {
     this.status = ERRORS[code].status;
     this.retryAfter = options.retryAfter;
   }
-
-  /** `error instanceof HookgateError` holds for an error of any copy of hookgate (subclasses keep the usual test). */
-  // biome-ignore lint/complexity/noThisInStatic: `this` is the class instanceof was asked about (a subclass keeps the prototype test).
-  static override [Symbol.hasInstance](value: unknown): boolean {
-    return this === HookgateError ? isHookgateError(value) : Function.prototype[Symbol.hasInstance].call(this, value);
-  }
 }
 Object.defineProperty(HookgateError.prototype, BRAND, { value: true });
+// `error instanceof HookgateError` holds for an error of any copy of hookgate; a subclass keeps the usual test.
+Object.defineProperty(HookgateError, Symbol.hasInstance, {
+  value: function hasInstance(this: unknown, value: unknown): boolean {
+    return this === HookgateError ? isHookgateError(value) : Function.prototype[Symbol.hasInstance].call(this, value);
+  },
+});
 
 /** True for a HookgateError from this or any other copy of hookgate loaded in the process. */
 export function isHookgateError(value: unknown): value is HookgateError {
