@@ -28,6 +28,10 @@ export const ERRORS = {
   // Mistakes in how hookgate is set up or mounted
   invalid_configuration: { status: 500, outcome: 'failed' },
   body_already_parsed: { status: 500, outcome: 'failed' },
+  // Reported to onError, never an answer on their own
+  unhandled_event: { status: 200, outcome: 'unhandled' },
+  lease_lost: { status: 500, outcome: 'failed' },
+  invalid_envelope: { status: 500, outcome: 'failed' },
 } as const satisfies Record<string, { status: number; outcome: DeliveryOutcome }>;
 
 export type HookgateErrorCode = keyof typeof ERRORS;

@@ -1,19 +1,15 @@
 // What app authors use. Adapter authors: @hookgate/core/http.
 
+export type { DedupeOptions } from './dedupe.js';
+export type { Handler } from './dispatch.js';
+export type { Envelope, EnvelopeJSON } from './envelope.js';
+export { ENVELOPE_VERSION, envelopeFromJSON, envelopeToJSON } from './envelope.js';
 export type { HookgateErrorCode, HookgateErrorOptions } from './errors.js';
 export { ERROR_STATUS, ERRORS, HookgateError, isHookgateError } from './errors.js';
 export { toFetchHandler } from './http/fetch.js';
 export { toNodeHandler } from './http/node.js';
 export type { OrderOptions } from './ordering.js';
-export type {
-  DedupeOptions,
-  ErrorHandler,
-  EventOutput,
-  Handler,
-  OrderedEvent,
-  Receiver,
-  ReceiverOptions,
-} from './receiver.js';
+export type { ErrorHandler, EventOutput, EventType, OrderedEvent, Receiver, ReceiverOptions } from './receiver.js';
 export { createReceiver } from './receiver.js';
 export type { EventSchemas, StandardSchemaV1 } from './schema.js';
 export { SchemaMismatchError } from './schema.js';

@@ -17,10 +17,19 @@ export interface OrderOptions<Event = unknown> {
   /** After the hold: `retry` answers 503 + Retry-After (default); `deliver` runs it with `ctx.gap = true`. */
   onGap?: 'retry' | 'deliver';
   /**
-   * Strict mode: the sequence a new key starts at. Default `first-seen`: the first event
-   * seen for a key starts it, so a predecessor that arrives after it is stale.
+   * Strict mode (required there): the sequence a new key starts at, e.g. `1`; or
+   * `'first-seen'`: the first event seen for a key starts it, so a predecessor that
+   * arrives after it is acknowledged as stale and never processed.
    */
   start?: number | 'first-seen';
+  /**
+   * Strict mode with a numeric `start`: a key with no cursor whose events have waited in
+   * vain for this long restarts at the lowest waiting event, run with `ctx.gap = true`, so a
+   * lost cursor (expired after `stateTtlMs`, evicted, a store restarted without persistence)
+   * never stalls a key for good. Its missing predecessors are then stale. Default 1 hour; 0
+   * restarts after one hold.
+   */
+  restartAfterMs?: number;
   /** Where cursors live. Default: the dedupe store when it keeps cursors, else a MemoryStore. */
   store?: OrderStore;
   /** A key's cursor is forgotten after this long without events, in ms. Default 7 days. */
@@ -39,6 +48,11 @@ export type Admission =
   | { run: false };
 
 const STALE: Admission = Object.freeze({ run: false });
+
+/** Retrying a subscription that failed waits at least this long (a store without pub/sub rights, say). */
+const SUBSCRIBE_RETRY_MS = 5_000;
+/** Keys whose lost-cursor wait is tracked at once, at most. */
+const MAX_WAITING_KEYS = 10_000;
 
 /** A held event: its sequence, and how to wake it. */
 interface Waiter {
@@ -67,10 +81,15 @@ export class Sequencer {
   readonly #pollMs: number;
   readonly #limits: { total: number; perKey: number; bytes: number };
   readonly #waiters = new Map<string, Set<Waiter>>();
-  readonly #heldPerKey = new Map<string, number>();
+  /** The sequences held right now, per key. */
+  readonly #heldSequences = new Map<string, number[]>();
   #heldTotal = 0;
   #heldBytes = 0;
   #subscription: Promise<(() => MaybePromise<void>) | undefined> | undefined;
+  #subscribeFailedAt = Number.NEGATIVE_INFINITY;
+  /** Keys without a cursor whose events wait in vain: since when (see #mayRestart). */
+  readonly #waitingSince = new Map<string, number>();
+  readonly #restartAfterMs: number;
 
   constructor(options: OrderOptions<never>, store: OrderStore) {
     if (typeof options.key !== 'function' || typeof options.sequence !== 'function') {
@@ -80,11 +99,21 @@ export class Sequencer {
     this.#mode = options.mode ?? 'strict';
     if (this.#mode !== 'strict' && this.#mode !== 'latest') throw configError('order.mode must be strict or latest');
     this.#onGap = options.onGap ?? 'retry';
+    if (this.#mode === 'strict' && options.start === undefined) {
+      throw configError(
+        "order.start is required in strict mode: the first sequence of a new key (e.g. 1), or 'first-seen' to let " +
+          'the first event seen start the key (its predecessors arriving later are then acknowledged, never processed)',
+      );
+    }
     this.#start = options.start ?? 'first-seen';
     if (this.#start !== 'first-seen' && !Number.isSafeInteger(this.#start)) {
       throw configError('order.start must be an integer or "first-seen"');
     }
     this.holdMs = positiveOption(options.holdMs, 5_000, 'order.holdMs');
+    this.#restartAfterMs = options.restartAfterMs ?? 60 * 60 * 1000;
+    if (!Number.isFinite(this.#restartAfterMs) || this.#restartAfterMs < 0) {
+      throw configError('order.restartAfterMs must be a non-negative number of milliseconds');
+    }
     this.#ttlMs = positiveOption(options.stateTtlMs, 7 * DAY_MS, 'order.stateTtlMs');
     this.#pollMs = positiveOption(options.pollMs, 1_000, 'order.pollMs');
     this.#limits = {
@@ -146,8 +175,9 @@ export class Sequencer {
       cursor = seeded ? sequence - 1 : await this.#store.getCursor(key);
     }
     let verdict = this.#judge(cursor, sequence);
+    let restarted = false;
     if (verdict === 'wait') {
-      this.#hold(key, bytes);
+      this.#hold(key, sequence, bytes);
       try {
         const deadline = performance.now() + this.holdMs;
         this.#subscribe();
@@ -158,13 +188,19 @@ export class Sequencer {
           cursor = await this.#store.getCursor(key);
           verdict = this.#judge(cursor, sequence);
         }
+        if (verdict === 'wait' && cursor === undefined && this.#mayRestart(key, sequence)) {
+          restarted = await this.#store.advanceCursor(key, undefined, sequence - 1, this.#ttlMs);
+          cursor = restarted ? sequence - 1 : await this.#store.getCursor(key);
+          verdict = this.#judge(cursor, sequence);
+        }
       } finally {
-        this.#unhold(key, bytes);
+        this.#unhold(key, sequence, bytes);
       }
     }
+    if (verdict !== 'wait') this.#waitingSince.delete(key);
     if (verdict === 'stale') return STALE;
-    const gap = verdict === 'wait';
-    if (gap && this.#onGap === 'retry') {
+    const gap = verdict === 'wait' || restarted;
+    if (verdict === 'wait' && this.#onGap === 'retry') {
       throw new HookgateError('ordering_gap', 'An earlier event for this key has not arrived yet', {
         retryAfter: Math.max(1, Math.ceil(this.holdMs / 1000)),
       });
@@ -190,37 +226,76 @@ export class Sequencer {
     return sequence === last + 1 ? 'run' : 'wait';
   }
 
-  #hold(key: string, bytes: number): void {
-    const perKey = this.#heldPerKey.get(key) ?? 0;
+  #hold(key: string, sequence: number, bytes: number): void {
+    const held = this.#heldSequences.get(key);
     if (
       this.#heldTotal + 1 > this.#limits.total ||
-      perKey + 1 > this.#limits.perKey ||
+      (held?.length ?? 0) + 1 > this.#limits.perKey ||
       this.#heldBytes + bytes > this.#limits.bytes
     ) {
       throw new HookgateError('ordering_capacity', 'Too many events are waiting for their predecessors', {
         retryAfter: Math.max(1, Math.ceil(this.holdMs / 1000)),
       });
     }
-    this.#heldPerKey.set(key, perKey + 1);
+    if (held) held.push(sequence);
+    else this.#heldSequences.set(key, [sequence]);
     this.#heldTotal++;
     this.#heldBytes += bytes;
   }
 
-  #unhold(key: string, bytes: number): void {
-    const perKey = (this.#heldPerKey.get(key) ?? 1) - 1;
-    if (perKey === 0) this.#heldPerKey.delete(key);
-    else this.#heldPerKey.set(key, perKey);
+  #unhold(key: string, sequence: number, bytes: number): void {
+    const held = this.#heldSequences.get(key);
+    const index = held?.indexOf(sequence) ?? -1;
+    if (held && index >= 0) held.splice(index, 1);
+    if (held?.length === 0) this.#heldSequences.delete(key);
     this.#heldTotal--;
     this.#heldBytes -= bytes;
   }
 
-  /** Listens to the store's cursor changes once, lazily, the first time anything waits. */
+  /**
+   * A held event's hold ran out and its key has no cursor: either the key is new and
+   * its first events have not come yet, or its cursor was lost (expired, evicted, a
+   * store restart), and then waiting on would stall the key for good. The two look the
+   * same; time tells them apart: once the key's events have waited in vain for
+   * `restartAfterMs`, the key restarts at the lowest event held for it here.
+   */
+  #mayRestart(key: string, sequence: number): boolean {
+    const now = performance.now();
+    let since = this.#waitingSince.get(key);
+    if (since === undefined) {
+      // Bounded: the oldest record goes first (a Map keeps insertion order).
+      const oldest = this.#waitingSince.keys().next();
+      if (this.#waitingSince.size >= MAX_WAITING_KEYS && !oldest.done) this.#waitingSince.delete(oldest.value);
+      since = now;
+      this.#waitingSince.set(key, since);
+    }
+    const held = this.#heldSequences.get(key) ?? [];
+    return now - since >= this.#restartAfterMs && held.every((other) => other >= sequence);
+  }
+
+  /**
+   * Listens to the store's cursor changes, lazily, the first time anything waits.
+   * While it cannot (no pub/sub rights, an outage), the poll alone wakes held
+   * events, and a later hold tries again.
+   */
   #subscribe(): void {
-    if (this.#subscription || !this.#store.onCursorChange) return;
-    // One attempt: if the store cannot notify (no pub/sub rights, say), the poll alone wakes held events.
-    this.#subscription = Promise.resolve(this.#store.onCursorChange((key, cursor) => this.#wake(key, cursor))).catch(
-      () => undefined,
-    );
+    const store = this.#store;
+    if (this.#subscription || !store.onCursorChange) return;
+    if (performance.now() - this.#subscribeFailedAt < SUBSCRIBE_RETRY_MS) return;
+    const failed = () => {
+      this.#subscribeFailedAt = performance.now();
+      this.#subscription = undefined;
+      return undefined;
+    };
+    let subscribing: Promise<(() => MaybePromise<void>) | undefined>;
+    try {
+      // A throw here is a failed subscription like a rejection: the hold goes on, polling.
+      subscribing = Promise.resolve(store.onCursorChange((key, cursor) => this.#wake(key, cursor)));
+    } catch {
+      failed();
+      return;
+    }
+    this.#subscription = subscribing.catch(failed);
   }
 
   /** Waits until the key's cursor may have reached `sequence - 1`, or `ms` pass. */

@@ -36,6 +36,8 @@ export interface VerifiedSignature {
   id?: string | undefined;
   /** The signed send time, in seconds since the epoch. */
   timestamp?: number | undefined;
+  /** The label of the secret that verified (for rotation), never the secret itself. */
+  secretLabel?: string | undefined;
 }
 
 /** What a scheme reads from a verified, parsed delivery. */
@@ -55,13 +57,16 @@ export interface DeliveryInfo {
  */
 export interface Scheme {
   readonly name: string;
-  /** Throws a HookgateError (401) unless the request carries a valid signature. */
-  verify(request: SchemeRequest): VerifiedSignature;
-  /** Turns the verified body into the event payload; JSON when absent. */
+  /**
+   * Throws (or rejects with) a HookgateError (401) unless the request carries a valid
+   * signature. May answer with a promise (Web Crypto): the receiver awaits it.
+   */
+  verify(request: SchemeRequest): MaybePromise<VerifiedSignature>;
+  /** Turns the verified body into the event payload (or a promise of it); JSON when absent. */
   parse?(request: SchemeRequest): unknown;
   /** Answers a handshake (e.g. Slack's url_verification) instead of dispatching. */
-  respond?(payload: unknown, request: SchemeRequest): ReceiverResponse | undefined;
-  describe(payload: unknown, request: SchemeRequest, verified: VerifiedSignature): DeliveryInfo;
+  respond?(payload: unknown, request: SchemeRequest): MaybePromise<ReceiverResponse | undefined>;
+  describe(payload: unknown, request: SchemeRequest, verified: VerifiedSignature): MaybePromise<DeliveryInfo>;
 }
 
 /** Passed to every handler with the event. */
@@ -82,7 +87,9 @@ export interface DeliveryContext {
   readonly timestamp: number | undefined;
   readonly retryNum: number | undefined;
   readonly retryReason: string | undefined;
-  /** Lower-cased request headers. */
+  /** The label of the secret that verified the signature (key rotation), never the secret. */
+  readonly secretLabel: string | undefined;
+  /** Lower-cased request headers, without credentials or signatures (authorization, cookie, *-signature…). */
   readonly headers: Readonly<Record<string, string>>;
   /** The exact bytes that were verified. */
   readonly rawBody: Buffer;
@@ -90,6 +97,8 @@ export interface DeliveryContext {
 
 export type DeliveryOutcome =
   | 'processed'
+  /** Verified and valid, but no handler was registered for its type. */
+  | 'unhandled'
   | 'duplicate'
   | 'stale'
   | 'challenge'
@@ -108,6 +117,8 @@ export interface DeliveryRecord {
   verified: boolean;
   id: string | undefined;
   type: string | undefined;
+  /** The label of the secret that verified (key rotation), when it has one. */
+  secretLabel: string | undefined;
   /** Total time in `handle`, milliseconds. */
   durationMs: number;
   /** Time spent in handlers, milliseconds (undefined when none ran). */

@@ -137,8 +137,8 @@ describe('dedupe through the receiver', () => {
 
   test('a delivery id is namespaced by scheme, so two senders sharing a store do not collide', async () => {
     const store = new MemoryStore();
-    const gh = createReceiver({ scheme: github({ secret: 'g' }), dedupe: { store } });
-    const sw = createReceiver({ scheme, dedupe: { store } });
+    const gh = createReceiver({ scheme: github({ secret: 'g' }), dedupe: { store } }).onAny(() => {});
+    const sw = createReceiver({ scheme, dedupe: { store } }).onAny(() => {});
     const ghBody = '{"action":"opened"}';
     const ghReq = post(signGitHub({ secret: 'g', body: ghBody, event: 'issues', delivery: 'same-id' }), ghBody);
     expect(JSON.parse((await gh.handle(ghReq)).body)).toEqual({ status: 'processed' });
@@ -285,9 +285,11 @@ describe('store outage', () => {
       release: (key, token) => memory.release(key, token),
     };
     const codes: string[] = [];
-    const receiver = createReceiver({ scheme, dedupe: { store: flaky } }).onError((error) => {
-      codes.push(error.code);
-    });
+    const receiver = createReceiver({ scheme, dedupe: { store: flaky } })
+      .onAny(() => {})
+      .onError((error) => {
+        codes.push(error.code);
+      });
     expect((await receiver.handle(signed('msg_p'))).status).toBe(200);
     expect(codes).toEqual(['store_unavailable']);
   });

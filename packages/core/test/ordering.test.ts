@@ -136,7 +136,7 @@ describe('strict ordering', () => {
 
   test('first-seen: the next event waits while the first is still in its handler', async () => {
     const log: string[] = [];
-    const receiver = createReceiver({ scheme, order: { ...byCustomer } as OrderOptions<unknown> });
+    const receiver = createReceiver({ scheme, order: { ...byCustomer, start: 'first-seen' } as OrderOptions<unknown> });
     receiver.onAny(async (event) => {
       const { seq } = (event as Update).data;
       log.push(`start ${seq}`);
@@ -178,8 +178,8 @@ describe('strict ordering', () => {
     expect(seen).toEqual([1, 3]);
   });
 
-  test('first-seen (default): the first event starts the key; a predecessor arriving later is stale', async () => {
-    const { receiver, seen } = ordered({});
+  test('first-seen (asked for): the first event starts the key; a predecessor arriving later is stale', async () => {
+    const { receiver, seen } = ordered({ start: 'first-seen' });
     expect(await statusOf(receiver.handle(update('c9', 5)))).toBe('processed');
     expect(await statusOf(receiver.handle(update('c9', 4)))).toBe('stale');
     expect(await statusOf(receiver.handle(update('c9', 6)))).toBe('processed');
@@ -261,7 +261,7 @@ describe('strict ordering', () => {
       createReceiver({
         scheme,
         dedupe: { leaseMs: 1_000 },
-        order: { ...byCustomer, holdMs: 5_000 } as OrderOptions<unknown>,
+        order: { ...byCustomer, start: 1, holdMs: 5_000 } as OrderOptions<unknown>,
       }),
     ).toThrow(/leaseMs/);
   });

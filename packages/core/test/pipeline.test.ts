@@ -299,6 +299,7 @@ describe('handlers, errors and records', () => {
       'id',
       'outcome',
       'scheme',
+      'secretLabel',
       'status',
       'type',
       'verified',

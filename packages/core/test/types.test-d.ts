@@ -57,8 +57,16 @@ describe('a receiver with event schemas', () => {
     });
   });
 
-  it('gives unknown for a type string with no schema', () => {
-    receiver.on('charge.refunded', (event, ctx) => {
+  it('refuses a type with no schema in on(): a misspelt type does not compile', () => {
+    // @ts-expect-error: 'invoice.payed' is not one of the declared event types
+    receiver.on('invoice.payed', () => undefined);
+    // @ts-expect-error: charge.refunded has no schema: onUntyped is the explicit escape
+    receiver.on('charge.refunded', () => undefined);
+    expectTypeOf(receiver.on).parameter(0).toEqualTypeOf<'invoice.paid' | 'customer.created'>();
+  });
+
+  it('gives unknown through onUntyped, the escape for a type with no schema', () => {
+    receiver.onUntyped('charge.refunded', (event, ctx) => {
       expectTypeOf(event).toBeUnknown();
       expectTypeOf(ctx).toEqualTypeOf<DeliveryContext>();
     });
@@ -117,7 +125,7 @@ describe('a receiver with event schemas', () => {
   });
 
   it('rejects using an event of a type with no schema without narrowing it first', () => {
-    receiver.on('charge.refunded', (event) => {
+    receiver.onUntyped('charge.refunded', (event) => {
       // @ts-expect-error: unknown has no properties
       event.id;
     });

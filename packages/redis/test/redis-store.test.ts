@@ -124,7 +124,7 @@ describe('RedisStore when Redis hangs (a TCP server that never answers)', () => 
     expect(response.status).toBe(503);
     expect(response.headers['retry-after']).toMatch(/^\d+$/);
     expect(JSON.parse(response.body)).toEqual({
-      error: { code: 'store_unavailable', message: 'The dedupe store is unavailable' },
+      error: { code: 'store_unavailable', message: 'The dedupe store is unavailable (timed out)' },
     });
     expect(response.body).not.toContain(SECRET);
     expect(processed).toEqual([]);

@@ -17,6 +17,13 @@ export interface DedupeStore {
   complete(key: string, token: string, ttlMs: number): MaybePromise<boolean>;
   /** Forget the claim so a retry is processed, only while `token` still owns it. */
   release(key: string, token: string): MaybePromise<boolean>;
+  /**
+   * Extend the claim to `leaseMs` from now, only while `token` still owns it.
+   * Optional: without it a handler slower than the lease may be run again by a retry.
+   */
+  renew?(key: string, token: string, leaseMs: number): MaybePromise<boolean>;
+  /** Problems with the store's setup worth a warning (no secrets or connection strings in them). Optional. */
+  diagnose?(): Promise<readonly string[]>;
 }
 
 /** A cursor changed: `key` has now processed up to `cursor`. */

@@ -1,0 +1,219 @@
+import { normalizeHeaders, parseJsonBody, toBuffer } from './body.js';
+import type { Dedupe } from './dedupe.js';
+import { ENVELOPE_VERSION, type Envelope, keepHeaders } from './envelope.js';
+import { type HookgateError, rejection } from './errors.js';
+import { isThenable } from './maybe-promise.js';
+import type { Sequencer } from './ordering.js';
+import { type EventSchemas, SchemaMismatchError, type StandardSchemaV1, validate } from './schema.js';
+import type {
+  DeliveryContext,
+  DeliveryInfo,
+  MaybePromise,
+  ReceiverRequest,
+  ReceiverResponse,
+  Scheme,
+  SchemeRequest,
+  VerifiedSignature,
+} from './types.js';
+import { checkWindow, type Window } from './window.js';
+
+/** A verified, parsed and validated delivery, ready for the process stage. */
+export interface Delivery {
+  readonly envelope: Envelope;
+  /** What handlers get: the schema's output for the type, else the parsed payload. */
+  readonly event: unknown;
+  ctx: DeliveryContext;
+  /**
+   * The event failed its schema but holds a place in a strict sequence: the
+   * process stage moves the cursor past it in its turn, then answers this error.
+   */
+  readonly rejected: HookgateError | undefined;
+}
+
+export type Accepted = { kind: 'handshake'; response: ReceiverResponse } | { kind: 'delivery'; delivery: Delivery };
+
+/** How events are ordered: the user's key and sequence functions, and the sequencer. */
+export interface Ordering {
+  readonly key: (event: unknown, ctx: DeliveryContext) => string | number | undefined;
+  readonly sequence: (event: unknown, ctx: DeliveryContext) => number | undefined;
+  readonly sequencer: Sequencer;
+  /** With schemas, only events of a schema'd type are ordered (their shape is known). */
+  readonly typedOnly: boolean;
+}
+
+/** What the receiver learns as a delivery advances, for its record and its error reports. */
+export interface Progress {
+  verified: boolean;
+  ctx: DeliveryContext | undefined;
+  handlerMs: number | undefined;
+}
+
+export interface AcceptOptions {
+  scheme: Scheme;
+  window: Window;
+  schemas: Partial<Record<string, StandardSchemaV1>>;
+  maxBodyBytes: number;
+  now: () => number;
+  dedupe: Dedupe | undefined;
+  order: Ordering | undefined;
+}
+
+/** Calls `next` with the value, at once when it is not a promise. */
+function then<T, R>(value: MaybePromise<T> | PromiseLike<T>, next: (value: T) => MaybePromise<R>): MaybePromise<R> {
+  return isThenable(value) ? Promise.resolve(value).then(next) : next(value);
+}
+
+/**
+ * The accept stage: method and size, verify, window, parse (and handshake),
+ * validate, and the envelope. Nothing is parsed before the signature has
+ * verified over the exact bytes. Stays synchronous while the scheme and the
+ * schema are; throws (or rejects with) a HookgateError for what it refuses.
+ */
+export class AcceptStage {
+  readonly #options: AcceptOptions;
+
+  constructor(options: AcceptOptions) {
+    this.#options = options;
+  }
+
+  accept(request: ReceiverRequest, progress: Progress): MaybePromise<Accepted> {
+    const received = this.#read(request);
+    const receivedAt = this.#options.now();
+    return then(this.#options.scheme.verify(received), (verified) => {
+      if (verified.timestamp !== undefined) checkWindow(verified.timestamp, receivedAt, this.#options.window);
+      progress.verified = true;
+      return then(this.#parse(received), (payload) =>
+        then(this.#options.scheme.respond?.(payload, received), (handshake): MaybePromise<Accepted> => {
+          if (handshake) return { kind: 'handshake', response: handshake };
+          return then(this.#options.scheme.describe(payload, received, verified), (info) =>
+            this.#validate(payload, received, verified, info, receivedAt, progress),
+          );
+        }),
+      );
+    });
+  }
+
+  /** Method and size, then the request as a scheme sees it. */
+  #read(request: ReceiverRequest): SchemeRequest {
+    if (request.method.toUpperCase() !== 'POST') {
+      throw rejection('method_not_allowed', 'Webhooks are delivered with POST');
+    }
+    const body = toBuffer(request.body);
+    if (body.length > this.#options.maxBodyBytes) {
+      throw rejection('payload_too_large', `The body is larger than ${this.#options.maxBodyBytes} bytes`);
+    }
+    return { method: request.method, url: request.url ?? '/', headers: normalizeHeaders(request.headers), body };
+  }
+
+  #parse(request: SchemeRequest): unknown {
+    const { scheme } = this.#options;
+    return scheme.parse ? scheme.parse(request) : parseJsonBody(request.body);
+  }
+
+  #validate(
+    payload: unknown,
+    request: SchemeRequest,
+    verified: VerifiedSignature,
+    info: DeliveryInfo,
+    receivedAt: number,
+    progress: Progress,
+  ): MaybePromise<Accepted> {
+    // The scheme has done with the credentials: nothing after it keeps them.
+    const headers = keepHeaders(request.headers as Record<string, string>);
+    const ctx: DeliveryContext = {
+      scheme: this.#options.scheme.name,
+      id: info.id,
+      dedupeKey: undefined,
+      orderingKey: undefined,
+      sequence: undefined,
+      gap: false,
+      type: info.type,
+      timestamp: verified.timestamp,
+      retryNum: info.retryNum,
+      retryReason: info.retryReason,
+      secretLabel: verified.secretLabel,
+      headers,
+      rawBody: request.body,
+    };
+    progress.ctx = ctx;
+    const schema = info.type === undefined ? undefined : this.#options.schemas[info.type];
+    if (schema === undefined) return this.#deliver(payload, payload, ctx, receivedAt, undefined);
+    let validated: unknown;
+    try {
+      validated = validate(schema, info.type ?? '', payload);
+    } catch (error) {
+      return this.#rejected(error, payload, ctx, receivedAt);
+    }
+    if (!isThenable(validated)) return this.#deliver(payload, validated, ctx, receivedAt, undefined);
+    return Promise.resolve(validated).then(
+      (event) => this.#deliver(payload, event, ctx, receivedAt, undefined),
+      (error: unknown) => this.#rejected(error, payload, ctx, receivedAt),
+    );
+  }
+
+  /**
+   * An event that failed its schema is answered 400 at once, unless it holds a place
+   * in a strict sequence: then it goes on, so its successors do not wait for it forever.
+   */
+  #rejected(error: unknown, payload: unknown, ctx: DeliveryContext, receivedAt: number): Accepted {
+    if (!(error instanceof SchemaMismatchError) || this.#options.order?.sequencer.mode !== 'strict') throw error;
+    const accepted = this.#deliver(payload, payload, ctx, receivedAt, error);
+    if (accepted.delivery.envelope.orderingKey === undefined) throw error;
+    return accepted;
+  }
+
+  #deliver(
+    payload: unknown,
+    event: unknown,
+    ctx: DeliveryContext,
+    receivedAt: number,
+    rejected: HookgateError | undefined,
+  ): { kind: 'delivery'; delivery: Delivery } {
+    const unvalidated = rejected !== undefined;
+    const dedupeKey = this.#options.dedupe?.keyFor(event, ctx, unvalidated);
+    const position = this.#position(event, ctx, unvalidated);
+    const envelope: Envelope = {
+      version: ENVELOPE_VERSION,
+      scheme: ctx.scheme,
+      id: ctx.id,
+      type: ctx.type,
+      timestamp: ctx.timestamp,
+      receivedAt,
+      body: ctx.rawBody,
+      payload,
+      headers: ctx.headers,
+      dedupeKey,
+      orderingKey: position?.key,
+      sequence: position?.sequence,
+      retryNum: ctx.retryNum,
+      retryReason: ctx.retryReason,
+      secretLabel: ctx.secretLabel,
+      rejection: rejected && { code: rejected.code, message: rejected.message },
+      trace: undefined,
+    };
+    return { kind: 'delivery', delivery: { envelope, event, ctx, rejected } };
+  }
+
+  /** Where an event stands in its key's sequence, or undefined when it is not ordered. */
+  #position(event: unknown, ctx: DeliveryContext, unvalidated: boolean) {
+    const order = this.#options.order;
+    if (!order) return undefined;
+    if (order.typedOnly && (ctx.type === undefined || this.#options.schemas[ctx.type] === undefined)) return undefined;
+    let key: string | number | undefined;
+    let sequence: number | undefined;
+    try {
+      key = order.key(event, ctx);
+      sequence = order.sequence(event, ctx);
+    } catch (error) {
+      // An event that failed its schema may not have the shape key/sequence expect.
+      if (unvalidated) return undefined;
+      throw error;
+    }
+    if (key === undefined || sequence === undefined) return undefined;
+    if (unvalidated && !order.sequencer.isValidSequence(sequence)) return undefined;
+    order.sequencer.checkSequence(sequence);
+    return { key: String(key), sequence };
+  }
+}
+
+export type { EventSchemas };

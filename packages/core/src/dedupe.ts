@@ -1,0 +1,226 @@
+import { configError, HookgateError, positiveOption } from './errors.js';
+import { isThenable, type Settled, settle } from './maybe-promise.js';
+import { MemoryStore } from './stores/memory-store.js';
+import type { ClaimResult, DedupeStore } from './stores/store.js';
+import type { DeliveryContext, MaybePromise } from './types.js';
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+const STORE_RETRY_AFTER = 5;
+
+export interface DedupeOptions {
+  /** Where claims and processed ids live. Default: a new MemoryStore. */
+  store?: DedupeStore;
+  /**
+   * The dedupe key for a delivery. Default: `<scheme>:<delivery id>`.
+   * Return undefined to process that delivery without dedupe.
+   */
+  key?: (event: unknown, ctx: DeliveryContext) => string | undefined;
+  /** How long a claim holds while its handler runs (and while an ordered event waits). Default 60 s. */
+  leaseMs?: number;
+  /** How long a processed id is remembered: the senders' retry horizon. Default 3 days. */
+  ttlMs?: number;
+  /** Process without dedupe when the store fails, instead of answering 503. Default false. */
+  failOpen?: boolean;
+}
+
+/** Where failures that do not change the answer go (the receiver's onError hooks). */
+export type Report = (error: unknown, ctx: DeliveryContext | undefined) => void;
+
+/** Seconds for Retry-After: whole, at least 1, at most a minute. */
+export function retryAfterSeconds(ms: number | undefined, fallback: number): number {
+  if (ms === undefined || !Number.isFinite(ms) || ms <= 0) return fallback;
+  return Math.min(60, Math.max(1, Math.ceil(ms / 1000)));
+}
+
+/** Why a store call failed, in a few words: no message text (it may hold a connection string). */
+export function reasonOf(cause: unknown): string {
+  // A store's own error may wrap the client's (RedisStoreError → ECONNREFUSED): look a few levels down.
+  for (let error = cause, depth = 0; error !== undefined && error !== null && depth < 4; depth++) {
+    const { code, reason, message } = error as { code?: unknown; reason?: unknown; message?: unknown };
+    if (reason === 'timeout' || code === 'ETIMEDOUT' || (typeof message === 'string' && /timed? ?out/i.test(message))) {
+      return 'timed out';
+    }
+    if (code === 'ECONNREFUSED') return 'connection refused';
+    if (code === 'ECONNRESET' || code === 'EPIPE') return 'connection lost';
+    if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return 'host not found';
+    if (typeof message === 'string' && /connection is closed|client is closed|not connected/i.test(message)) {
+      return 'not connected';
+    }
+    error = (error as { cause?: unknown }).cause;
+  }
+  const { code, name } = (cause ?? {}) as { code?: unknown; name?: unknown };
+  if (typeof code === 'string' && /^[A-Z][A-Z0-9_]*$/.test(code)) return code;
+  return typeof name === 'string' && name !== 'Error' ? name : 'it failed';
+}
+
+export function storeUnavailable(what: 'dedupe' | 'ordering', cause: unknown): HookgateError {
+  return new HookgateError('store_unavailable', `The ${what} store is unavailable (${reasonOf(cause)})`, {
+    retryAfter: STORE_RETRY_AFTER,
+    cause,
+  });
+}
+
+function isDedupeStore(value: unknown): value is DedupeStore {
+  const store = value as Partial<DedupeStore> | null | undefined;
+  return (
+    typeof store === 'object' &&
+    store !== null &&
+    typeof store.claim === 'function' &&
+    typeof store.complete === 'function' &&
+    typeof store.release === 'function'
+  );
+}
+
+/** A claim this process holds on a delivery while it processes it. */
+export class Lease {
+  #renewal: ReturnType<typeof setInterval> | undefined;
+
+  constructor(
+    private readonly dedupe: Dedupe,
+    readonly key: string,
+    readonly token: string,
+    public ctx: DeliveryContext,
+  ) {}
+
+  /**
+   * Renews the lease every third of `leaseMs` until `stop` (a store without
+   * `renew` keeps today's fixed lease): a handler slower than the lease is not run again by a retry.
+   */
+  keepAlive(): void {
+    const { store, leaseMs } = this.dedupe;
+    if (typeof store.renew !== 'function' || this.#renewal !== undefined) return;
+    this.#renewal = setInterval(() => this.#renew(), Math.max(1, Math.floor(leaseMs / 3)));
+    this.#renewal.unref?.();
+  }
+
+  #renew(): void {
+    const renewed = settle(() => this.dedupe.store.renew?.(this.key, this.token, this.dedupe.leaseMs) ?? true);
+    const check = (answer: Settled<boolean>) => {
+      // A failed renewal is retried at the next tick; a refused one means the lease is gone.
+      if (answer.failed || answer.value) return;
+      this.stop();
+      this.dedupe.report(
+        new HookgateError('lease_lost', 'The dedupe claim was lost while the handler ran: another copy may run'),
+        this.ctx,
+      );
+    };
+    if (isThenable(renewed)) renewed.then(check);
+    else check(renewed);
+  }
+
+  stop(): void {
+    if (this.#renewal === undefined) return;
+    clearInterval(this.#renewal);
+    this.#renewal = undefined;
+  }
+
+  /**
+   * Marks the delivery processed. The answer already stands, so a failure here is
+   * reported, not returned. Returns a promise only when the store answers with one.
+   */
+  complete(): Promise<void> | undefined {
+    this.stop();
+    const { store, ttlMs } = this.dedupe;
+    return this.#after(
+      settle(() => store.complete(this.key, this.token, ttlMs)),
+      'The dedupe store failed to mark the delivery processed',
+    );
+  }
+
+  /** Forgets the claim so the sender's retry is processed. */
+  release(): Promise<void> | undefined {
+    this.stop();
+    return this.#after(
+      settle(() => this.dedupe.store.release(this.key, this.token)),
+      'The dedupe store failed to release the claim',
+    );
+  }
+
+  #after(answer: MaybePromise<Settled<boolean>>, failure: string): Promise<void> | undefined {
+    const check = (settled: Settled<boolean>) => {
+      if (settled.failed) {
+        this.dedupe.report(new HookgateError('store_unavailable', failure, { cause: settled.cause }), this.ctx);
+      } else if (!settled.value) {
+        // Someone else holds the key now: the lease ran out and another copy claimed it.
+        this.dedupe.report(
+          new HookgateError('lease_lost', 'The dedupe claim was taken over before the delivery finished'),
+          this.ctx,
+        );
+      }
+    };
+    if (isThenable(answer)) return Promise.resolve(answer).then(check);
+    check(answer);
+    return undefined;
+  }
+}
+
+/** A claim's outcome: held, a duplicate of a processed delivery, or none (failing open). */
+export type ClaimOutcome = Lease | 'duplicate' | undefined;
+
+/** Dedupe: who may process a delivery, and remembering that it was. */
+export class Dedupe {
+  readonly store: DedupeStore;
+  readonly leaseMs: number;
+  readonly ttlMs: number;
+  readonly failOpen: boolean;
+  readonly #key: DedupeOptions['key'];
+  readonly #scheme: string;
+
+  constructor(
+    options: DedupeOptions,
+    scheme: string,
+    readonly report: Report,
+  ) {
+    if (options.store !== undefined && !isDedupeStore(options.store)) {
+      throw configError(
+        'dedupe.store must be a store object with claim, complete and release (e.g. new MemoryStore() or new RedisStore({ client })), not ' +
+          (typeof options.store === 'string' ? 'a string' : typeof options.store),
+      );
+    }
+    if (options.key !== undefined && typeof options.key !== 'function') {
+      throw configError('dedupe.key must be a function (event, ctx) => string | undefined');
+    }
+    this.store = options.store ?? new MemoryStore();
+    this.#key = options.key;
+    this.#scheme = scheme;
+    this.leaseMs = positiveOption(options.leaseMs, 60_000, 'dedupe.leaseMs');
+    this.ttlMs = positiveOption(options.ttlMs, 3 * DAY_MS, 'dedupe.ttlMs');
+    this.failOpen = options.failOpen ?? false;
+  }
+
+  /**
+   * The dedupe key, or undefined for no dedupe (an empty key would merge unrelated
+   * deliveries). For an event that failed its schema, a custom key function may not
+   * understand it: its throw then means no key, so the answer stays the 400.
+   */
+  keyFor(event: unknown, ctx: DeliveryContext, unvalidated: boolean): string | undefined {
+    if (this.#key === undefined) return ctx.id ? `${this.#scheme}:${ctx.id}` : undefined;
+    if (!unvalidated) return this.#key(event, ctx) || undefined;
+    try {
+      return this.#key(event, ctx) || undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** Claims the key. Throws 409 while another copy runs, 503 when the store fails (unless failing open). */
+  claim(key: string, ctx: DeliveryContext): MaybePromise<ClaimOutcome> {
+    const answer = settle(() => this.store.claim(key, this.leaseMs));
+    return isThenable(answer)
+      ? Promise.resolve(answer).then((settled) => this.#claimed(key, settled, ctx))
+      : this.#claimed(key, answer, ctx);
+  }
+
+  #claimed(key: string, answer: Settled<ClaimResult>, ctx: DeliveryContext): ClaimOutcome {
+    if (answer.failed) {
+      if (this.failOpen) return undefined;
+      throw storeUnavailable('dedupe', answer.cause);
+    }
+    const result = answer.value;
+    if (result.status === 'claimed') return new Lease(this, key, result.token, ctx);
+    if (result.status === 'done') return 'duplicate';
+    throw new HookgateError('delivery_in_flight', 'This delivery is being processed right now', {
+      retryAfter: retryAfterSeconds(result.retryAfterMs, 5),
+    });
+  }
+}

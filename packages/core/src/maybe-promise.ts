@@ -1,0 +1,31 @@
+import type { MaybePromise } from './types.js';
+
+/** A promise, or any thenable a store, scheme or handler may return. */
+export function isThenable<T>(value: MaybePromise<T> | PromiseLike<T>): value is PromiseLike<T> {
+  return typeof (value as { then?: unknown } | null | undefined)?.then === 'function';
+}
+
+/** A call's outcome, its failure included. */
+export type Settled<T> = { failed: false; value: T } | { failed: true; cause: unknown };
+
+/**
+ * Runs a call, catching a throw or a rejection as a value. A call that answers
+ * at once (MemoryStore, a synchronous scheme) is answered at once: no promise
+ * and no await, which is most of what a delivery costs beyond its HMAC.
+ */
+export function settle<T>(call: () => MaybePromise<T>): MaybePromise<Settled<T>> {
+  let answer: MaybePromise<T>;
+  let pending: boolean;
+  try {
+    answer = call();
+    // Reading `then` can throw too (a getter, a Proxy): that is the call failing.
+    pending = isThenable(answer);
+  } catch (cause) {
+    return { failed: true, cause };
+  }
+  if (!pending) return { failed: false, value: answer as T };
+  return Promise.resolve(answer).then(
+    (value): Settled<T> => ({ failed: false, value }),
+    (cause: unknown): Settled<T> => ({ failed: true, cause }),
+  );
+}

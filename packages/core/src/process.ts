@@ -1,0 +1,168 @@
+import type { Delivery, Ordering, Progress } from './accept.js';
+import type { Dedupe, Lease, Report } from './dedupe.js';
+import { storeUnavailable } from './dedupe.js';
+import type { Dispatcher } from './dispatch.js';
+import { HookgateError, isHookgateError } from './errors.js';
+import { isThenable } from './maybe-promise.js';
+import type { Admission } from './ordering.js';
+import type { DeliveryContext, MaybePromise } from './types.js';
+
+/** What became of a delivery the process stage took. */
+export type ProcessOutcome = 'processed' | 'unhandled' | 'duplicate' | 'stale';
+
+export interface ProcessOptions {
+  dedupe: Dedupe | undefined;
+  order: Ordering | undefined;
+  dispatcher: Dispatcher;
+  report: Report;
+  /** Measure handler time (only when someone reads it). */
+  timeHandlers: boolean;
+}
+
+/** Distinct unhandled types reported, at most: a sender inventing types must not grow memory. */
+const MAX_UNHANDLED_TYPES = 1_000;
+
+/**
+ * The process stage: dedupe claim, ordering, dispatch, then complete or
+ * release. It runs on a delivery without any HTTP: inline after the accept
+ * stage, or in a worker on an envelope that crossed a queue. Throws (or
+ * rejects with) a HookgateError when the delivery was not processed.
+ */
+export class ProcessStage {
+  readonly #options: ProcessOptions;
+  readonly #unhandledTypes = new Set<string | undefined>();
+
+  constructor(options: ProcessOptions) {
+    this.#options = options;
+  }
+
+  async process(delivery: Delivery, progress: Progress): Promise<ProcessOutcome> {
+    const lease = await this.#claim(delivery, progress);
+    if (lease === 'duplicate') return 'duplicate';
+    let outcome: ProcessOutcome;
+    try {
+      outcome = await this.#order(delivery, lease, progress);
+    } catch (error) {
+      // Not processed (handler failed, ordering gap, store down): forget the claim so the retry runs.
+      const releasing = lease?.release();
+      if (releasing) await releasing;
+      throw error;
+    }
+    const completing = lease?.complete();
+    if (completing) await completing;
+    return outcome;
+  }
+
+  /** The dedupe claim: a lease, a duplicate, or none (no key, dedupe off, failing open). */
+  #claim(delivery: Delivery, progress: Progress): MaybePromise<Lease | 'duplicate' | undefined> {
+    const { dedupe } = this.#options;
+    const key = delivery.envelope.dedupeKey;
+    if (dedupe === undefined || key === undefined) return undefined;
+    const claimed = (claim: Lease | 'duplicate' | undefined) => {
+      if (typeof claim === 'object') {
+        delivery.ctx = { ...delivery.ctx, dedupeKey: key };
+        claim.ctx = delivery.ctx;
+        progress.ctx = delivery.ctx;
+      }
+      return claim;
+    };
+    const claim = dedupe.claim(key, delivery.ctx);
+    return isThenable(claim) ? Promise.resolve(claim).then(claimed) : claimed(claim);
+  }
+
+  /**
+   * Ordering (when it applies) around the dispatch. A rejected event (it failed its
+   * schema) is not dispatched: it waits for its turn like any other, moves the
+   * cursor past its sequence number, and is then answered with its error.
+   */
+  async #order(delivery: Delivery, lease: Lease | undefined, progress: Progress): Promise<ProcessOutcome> {
+    const { envelope, rejected } = delivery;
+    const order = this.#options.order;
+    if (order === undefined || envelope.orderingKey === undefined || envelope.sequence === undefined) {
+      if (rejected) throw rejected;
+      return this.#dispatch(delivery, lease, progress);
+    }
+    const { orderingKey, sequence } = envelope;
+    const cursorKey = `${envelope.scheme}:${orderingKey}`;
+    const admission: Admission = await ordering(() => order.sequencer.admit(cursorKey, sequence, envelope.body.length));
+    if (rejected) {
+      if (admission.run) await ordering(admission.commit);
+      throw rejected;
+    }
+    if (!admission.run) return 'stale';
+    delivery.ctx = { ...delivery.ctx, orderingKey, sequence, gap: admission.gap };
+    progress.ctx = delivery.ctx;
+    if (lease) lease.ctx = delivery.ctx;
+    let outcome: ProcessOutcome;
+    try {
+      outcome = await this.#dispatch(delivery, lease, progress);
+    } catch (error) {
+      await ordering(admission.abort).catch((storeError: unknown) => this.#options.report(storeError, delivery.ctx));
+      throw error;
+    }
+    // If the cursor cannot advance, answer 503 so the retry advances it: successors must not wait forever.
+    await ordering(admission.commit);
+    return outcome;
+  }
+
+  /** Runs the handlers; the lease is renewed while they are pending. */
+  #dispatch(delivery: Delivery, lease: Lease | undefined, progress: Progress): MaybePromise<ProcessOutcome> {
+    const { ctx, event } = delivery;
+    const { dispatcher, timeHandlers } = this.#options;
+    if (!dispatcher.handles(ctx.type)) {
+      this.#unhandled(ctx);
+      return 'unhandled';
+    }
+    const started = timeHandlers ? performance.now() : undefined;
+    const timed = () => {
+      if (started !== undefined) progress.handlerMs = performance.now() - started;
+    };
+    let result: MaybePromise<void>;
+    try {
+      result = dispatcher.dispatch(event, ctx);
+    } catch (error) {
+      timed();
+      throw error;
+    }
+    if (!isThenable(result)) {
+      timed();
+      return 'processed';
+    }
+    lease?.keepAlive();
+    return Promise.resolve(result).then(
+      () => {
+        timed();
+        return 'processed';
+      },
+      (error: unknown) => {
+        timed();
+        lease?.stop();
+        throw error;
+      },
+    );
+  }
+
+  /** A delivery no handler ran for: reported once per type, so a typo in `on()` is seen. */
+  #unhandled(ctx: DeliveryContext): void {
+    if (this.#unhandledTypes.has(ctx.type) || this.#unhandledTypes.size >= MAX_UNHANDLED_TYPES) return;
+    this.#unhandledTypes.add(ctx.type);
+    this.#options.report(
+      new HookgateError(
+        'unhandled_event',
+        ctx.type === undefined
+          ? 'A delivery without an event type reached no handler (acknowledged, not processed): add onAny'
+          : 'No handler is registered for this event type (acknowledged, not processed); the type is on ctx.type',
+      ),
+      ctx,
+    );
+  }
+}
+
+/** Ordering store calls are always fail-closed: running out of order is not an option. */
+async function ordering<T>(call: () => Promise<T>): Promise<T> {
+  try {
+    return await call();
+  } catch (cause) {
+    throw isHookgateError(cause) ? cause : storeUnavailable('ordering', cause);
+  }
+}
