@@ -1,7 +1,7 @@
 import { normalizeHeaders, parseJsonBody, toBuffer } from './body.js';
 import type { Dedupe } from './dedupe.js';
 import { ENVELOPE_VERSION, type Envelope, keepHeaders } from './envelope.js';
-import { type HookgateError, rejection } from './errors.js';
+import { HookgateError, rejection } from './errors.js';
 import { isThenable } from './maybe-promise.js';
 import type { Sequencer } from './ordering.js';
 import { type EventSchemas, SchemaMismatchError, type StandardSchemaV1, validate } from './schema.js';
@@ -127,6 +127,7 @@ export class AcceptStage {
       orderingKey: undefined,
       sequence: undefined,
       gap: false,
+      replay: false,
       type: info.type,
       timestamp: verified.timestamp,
       retryNum: info.retryNum,
@@ -213,6 +214,50 @@ export class AcceptStage {
     if (unvalidated && !order.sequencer.isValidSequence(sequence)) return undefined;
     order.sequencer.checkSequence(sequence);
     return { key: String(key), sequence };
+  }
+}
+
+/**
+ * A delivery rebuilt from an envelope (a queued job, a replay): the process stage
+ * trusts it and never re-verifies; the payload is validated again to give handlers
+ * the schema's output (which JSON need not preserve: dates, transforms).
+ */
+export function deliveryFromEnvelope(
+  envelope: Envelope,
+  schemas: Partial<Record<string, StandardSchemaV1>>,
+  replay: boolean,
+): MaybePromise<Delivery> {
+  const ctx: DeliveryContext = {
+    scheme: envelope.scheme,
+    id: envelope.id,
+    dedupeKey: undefined,
+    orderingKey: undefined,
+    sequence: undefined,
+    gap: false,
+    replay,
+    type: envelope.type,
+    timestamp: envelope.timestamp,
+    retryNum: envelope.retryNum,
+    retryReason: envelope.retryReason,
+    secretLabel: envelope.secretLabel,
+    headers: envelope.headers,
+    rawBody: envelope.body,
+  };
+  const rejectedBefore = envelope.rejection && new HookgateError(envelope.rejection.code, envelope.rejection.message);
+  const schema = envelope.type === undefined ? undefined : schemas[envelope.type];
+  if (schema === undefined || rejectedBefore) {
+    return { envelope, event: envelope.payload, ctx, rejected: rejectedBefore };
+  }
+  const delivered = (event: unknown): Delivery => ({ envelope, event, ctx, rejected: undefined });
+  const failed = (error: unknown): Delivery => {
+    if (!(error instanceof SchemaMismatchError)) throw error;
+    return { envelope, event: envelope.payload, ctx, rejected: error };
+  };
+  try {
+    const validated = validate(schema, envelope.type ?? '', envelope.payload);
+    return isThenable(validated) ? Promise.resolve(validated).then(delivered, failed) : delivered(validated);
+  } catch (error) {
+    return failed(error);
   }
 }
 

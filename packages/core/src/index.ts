@@ -9,7 +9,17 @@ export { ERROR_STATUS, ERRORS, HookgateError, isHookgateError } from './errors.j
 export { toFetchHandler } from './http/fetch.js';
 export { toNodeHandler } from './http/node.js';
 export type { OrderOptions } from './ordering.js';
-export type { ErrorHandler, EventOutput, EventType, OrderedEvent, Receiver, ReceiverOptions } from './receiver.js';
+export type {
+  Acceptance,
+  ErrorHandler,
+  EventOutput,
+  EventType,
+  OrderedEvent,
+  ProcessEnvelopeOptions,
+  ProcessResult,
+  Receiver,
+  ReceiverOptions,
+} from './receiver.js';
 export { createReceiver } from './receiver.js';
 export type { EventSchemas, StandardSchemaV1 } from './schema.js';
 export { SchemaMismatchError } from './schema.js';

@@ -1,6 +1,7 @@
-import { AcceptStage, type Ordering, type Progress } from './accept.js';
+import { AcceptStage, deliveryFromEnvelope, type Ordering, type Progress } from './accept.js';
 import { Dedupe, type DedupeOptions } from './dedupe.js';
 import { Dispatcher, type Handler } from './dispatch.js';
+import type { Envelope } from './envelope.js';
 import { configError, type HookgateError, outcomeOf, positiveOption, toHookgateError } from './errors.js';
 import { type OrderOptions, Sequencer } from './ordering.js';
 import { ProcessStage } from './process.js';
@@ -53,6 +54,25 @@ export interface ReceiverOptions<E extends EventSchemas = EventSchemas> {
 
 export type ErrorHandler = (error: HookgateError, ctx: DeliveryContext | undefined) => void;
 
+export interface ProcessEnvelopeOptions {
+  /** Marks the run as a replay: handlers see `ctx.replay = true`. */
+  replay?: boolean;
+}
+
+/** The accept stage's verdict: an envelope to process, or the answer to give now. */
+export type Acceptance =
+  | { envelope: Envelope; response: undefined }
+  | { envelope: undefined; response: ReceiverResponse };
+
+/** What running the process stage on an envelope came to. */
+export interface ProcessResult {
+  outcome: DeliveryOutcome;
+  /** The HTTP status the delivery would have been answered with inline. */
+  status: number;
+  /** Why it was not processed (also reported to onError). */
+  error: HookgateError | undefined;
+}
+
 export interface Receiver<E extends EventSchemas = EventSchemas> {
   /** The scheme's name, e.g. `stripe`. */
   readonly scheme: string;
@@ -71,6 +91,18 @@ export interface Receiver<E extends EventSchemas = EventSchemas> {
   onError(handler: ErrorHandler): this;
   /** Runs the pipeline over one raw request. Never throws. */
   handle(request: ReceiverRequest): Promise<ReceiverResponse>;
+  /**
+   * Runs the accept stage only (method, size, verify, window, parse, validate): the
+   * verified envelope to process later, or the answer when there is nothing to process
+   * (a handshake, a rejection — recorded and reported like any delivery). Never throws.
+   */
+  accept(request: ReceiverRequest): Promise<Acceptance>;
+  /**
+   * Runs the process stage (dedupe, ordering, dispatch) on an envelope accepted
+   * earlier — a queued job, a replay — without HTTP and without verifying again.
+   * Recorded and reported like a delivery. Never throws: a failure is in the result.
+   */
+  process(envelope: Envelope, options?: ProcessEnvelopeOptions): Promise<ProcessResult>;
   /**
    * The answer for a request an adapter could not hand over (its body was too large,
    * already parsed, truncated…): recorded and reported like every other delivery.
@@ -93,6 +125,7 @@ class HookgateReceiver<E extends EventSchemas> implements Receiver<E> {
   #unheard: [HookgateError, DeliveryContext | undefined][] | undefined = [];
   readonly #observe: ((record: DeliveryRecord) => void) | undefined;
   readonly #sequencer: Sequencer | undefined;
+  readonly #schemas: Partial<Record<string, StandardSchemaV1>>;
 
   constructor(options: ReceiverOptions<E>) {
     if (!options || typeof options.scheme?.verify !== 'function') {
@@ -107,6 +140,7 @@ class HookgateReceiver<E extends EventSchemas> implements Receiver<E> {
     this.#observe = options.observe;
     const report = (error: unknown, ctx: DeliveryContext | undefined) => this.#report(error, ctx);
     const schemas: Partial<Record<string, StandardSchemaV1>> = { ...(options.events ?? {}) };
+    this.#schemas = schemas;
     const dedupe = options.dedupe === false ? undefined : new Dedupe(options.dedupe ?? {}, scheme.name, report);
     const order = options.order
       ? resolveOrder(options.order as OrderOptions<unknown>, dedupe, Object.keys(schemas).length > 0)
@@ -182,6 +216,41 @@ class HookgateReceiver<E extends EventSchemas> implements Receiver<E> {
     if (accepted.kind === 'handshake') return { response: accepted.response, outcome: 'challenge' as const };
     const outcome = await this.#process.process(accepted.delivery, progress);
     return { response: okResponse(outcome), outcome };
+  }
+
+  async accept(request: ReceiverRequest): Promise<Acceptance> {
+    const started = this.#observe ? performance.now() : 0;
+    const progress: Progress = { verified: false, ctx: undefined, handlerMs: undefined };
+    try {
+      const accepting = this.#accept.accept(request, progress);
+      const accepted = accepting instanceof Promise ? await accepting : accepting;
+      if (accepted.kind === 'delivery') return { envelope: accepted.delivery.envelope, response: undefined };
+      this.#record('challenge', accepted.response.status, undefined, progress, started);
+      return { envelope: undefined, response: accepted.response };
+    } catch (caught) {
+      const error = toHookgateError(caught);
+      this.#record(outcomeOf(error), error.status, error.code, progress, started);
+      this.#report(error, progress.ctx);
+      return { envelope: undefined, response: errorResponse(error) };
+    }
+  }
+
+  async process(envelope: Envelope, options: ProcessEnvelopeOptions = {}): Promise<ProcessResult> {
+    const started = this.#observe ? performance.now() : 0;
+    const progress: Progress = { verified: true, ctx: undefined, handlerMs: undefined };
+    try {
+      const rebuilt = deliveryFromEnvelope(envelope, this.#schemas, options.replay === true);
+      const delivery = rebuilt instanceof Promise ? await rebuilt : rebuilt;
+      progress.ctx = delivery.ctx;
+      const outcome = await this.#process.process(delivery, progress);
+      this.#record(outcome, 200, undefined, progress, started);
+      return { outcome, status: 200, error: undefined };
+    } catch (caught) {
+      const error = toHookgateError(caught);
+      this.#record(outcomeOf(error), error.status, error.code, progress, started);
+      this.#report(error, progress.ctx);
+      return { outcome: outcomeOf(error), status: error.status, error };
+    }
   }
 
   reject(error: unknown): ReceiverResponse {

@@ -80,8 +80,10 @@ export interface DeliveryContext {
   readonly orderingKey: string | undefined;
   /** The event's sequence number, when ordering applies. */
   readonly sequence: number | undefined;
-  /** True when a strict-order event ran without its predecessors (`onGap: 'deliver'`). */
+  /** True when a strict-order event ran without its predecessors (`onGap: 'deliver'`, or a restarted key). */
   readonly gap: boolean;
+  /** True when the delivery is run again from its envelope (a replay), not as it arrived. */
+  readonly replay: boolean;
   readonly type: string | undefined;
   /** The signed send time in seconds, when the scheme signs one. */
   readonly timestamp: number | undefined;
