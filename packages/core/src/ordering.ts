@@ -49,8 +49,6 @@ export type Admission =
 
 const STALE: Admission = Object.freeze({ run: false });
 
-/** Retrying a subscription that failed waits at least this long (a store without pub/sub rights, say). */
-const SUBSCRIBE_RETRY_MS = 5_000;
 /** Keys whose lost-cursor wait is tracked at once, at most. */
 const MAX_WAITING_KEYS = 10_000;
 
@@ -179,19 +177,31 @@ export class Sequencer {
     if (verdict === 'wait') {
       this.#hold(key, sequence, bytes);
       try {
-        const deadline = performance.now() + this.holdMs;
+        let deadline = performance.now() + this.holdMs;
+        let extended = false;
         this.#subscribe();
-        while (verdict === 'wait') {
-          const remaining = deadline - performance.now();
-          if (remaining <= 0) break;
-          await this.#waitForChange(key, sequence, Math.min(this.#pollMs, remaining));
-          cursor = await this.#store.getCursor(key);
-          verdict = this.#judge(cursor, sequence);
-        }
-        if (verdict === 'wait' && cursor === undefined && this.#mayRestart(key, sequence)) {
-          restarted = await this.#store.advanceCursor(key, undefined, sequence - 1, this.#ttlMs);
-          cursor = restarted ? sequence - 1 : await this.#store.getCursor(key);
-          verdict = this.#judge(cursor, sequence);
+        for (;;) {
+          while (verdict === 'wait') {
+            const remaining = deadline - performance.now();
+            if (remaining <= 0) break;
+            await this.#waitForChange(key, sequence, Math.min(this.#pollMs, remaining));
+            cursor = await this.#store.getCursor(key);
+            verdict = this.#judge(cursor, sequence);
+          }
+          if (verdict !== 'wait' || cursor !== undefined) break;
+          const restart = this.#mayRestart(key, sequence);
+          if (restart === 'lower-held' && !extended) {
+            // The key restarts at a lower event held here, whose hold ends soon: wait for it once more.
+            extended = true;
+            deadline = performance.now() + this.holdMs;
+            continue;
+          }
+          if (restart === 'now') {
+            restarted = await this.#store.advanceCursor(key, undefined, sequence - 1, this.#ttlMs);
+            cursor = restarted ? sequence - 1 : await this.#store.getCursor(key);
+            verdict = this.#judge(cursor, sequence);
+          }
+          break;
         }
       } finally {
         this.#unhold(key, sequence, bytes);
@@ -259,7 +269,7 @@ export class Sequencer {
    * same; time tells them apart: once the key's events have waited in vain for
    * `restartAfterMs`, the key restarts at the lowest event held for it here.
    */
-  #mayRestart(key: string, sequence: number): boolean {
+  #mayRestart(key: string, sequence: number): 'now' | 'lower-held' | 'not-yet' {
     const now = performance.now();
     let since = this.#waitingSince.get(key);
     if (since === undefined) {
@@ -269,8 +279,9 @@ export class Sequencer {
       since = now;
       this.#waitingSince.set(key, since);
     }
+    if (now - since < this.#restartAfterMs) return 'not-yet';
     const held = this.#heldSequences.get(key) ?? [];
-    return now - since >= this.#restartAfterMs && held.every((other) => other >= sequence);
+    return held.every((other) => other >= sequence) ? 'now' : 'lower-held';
   }
 
   /**
@@ -281,7 +292,8 @@ export class Sequencer {
   #subscribe(): void {
     const store = this.#store;
     if (this.#subscription || !store.onCursorChange) return;
-    if (performance.now() - this.#subscribeFailedAt < SUBSCRIBE_RETRY_MS) return;
+    // After a failure (no pub/sub rights, an outage), wait a few polls before trying again.
+    if (performance.now() - this.#subscribeFailedAt < Math.min(5_000, this.#pollMs * 5)) return;
     const failed = () => {
       this.#subscribeFailedAt = performance.now();
       this.#subscription = undefined;

@@ -368,3 +368,139 @@ describe('ordering properties', () => {
     );
   }, 60_000);
 });
+
+describe('strict ordering: where keys start, and lost cursors', () => {
+  test('strict mode requires start: no silent first-seen default', () => {
+    expect(() => createReceiver({ scheme, order: { ...byCustomer } as OrderOptions<unknown> })).toThrow(
+      /order.start is required in strict mode/,
+    );
+    expect(() =>
+      createReceiver({ scheme, order: { ...byCustomer, mode: 'latest' } as OrderOptions<unknown> }),
+    ).not.toThrow();
+  });
+
+  test('a key whose cursor expired (stateTtlMs) restarts at its next event instead of stalling forever', async () => {
+    const { receiver, seen } = ordered({ start: 1, holdMs: 50, stateTtlMs: 30, restartAfterMs: 0 });
+    expect(await statusOf(receiver.handle(update('ttl', 1)))).toBe('processed');
+    expect(await statusOf(receiver.handle(update('ttl', 2)))).toBe('processed');
+    await new Promise((resolve) => setTimeout(resolve, 60)); // the cursor (2) expires
+    expect(await statusOf(receiver.handle(update('ttl', 7)))).toBe('processed');
+    expect(await statusOf(receiver.handle(update('ttl', 8)))).toBe('processed');
+    expect(seen.map((s) => [s.seq, s.gap])).toEqual([
+      [1, false],
+      [2, false],
+      [7, true],
+      [8, false],
+    ]);
+  });
+
+  test('a key whose cursor was evicted (maxCursors) restarts too', async () => {
+    const store = new MemoryStore({ maxCursors: 1 });
+    const { receiver, seen } = ordered({ start: 1, holdMs: 50, restartAfterMs: 0, store });
+    expect(await statusOf(receiver.handle(update('a', 1)))).toBe('processed');
+    expect(await statusOf(receiver.handle(update('b', 1)))).toBe('processed'); // evicts a's cursor
+    expect(await statusOf(receiver.handle(update('a', 2)))).toBe('processed');
+    expect(seen.map((s) => `${s.customer}${s.seq}${s.gap ? ' gap' : ''}`)).toEqual(['a1', 'b1', 'a2 gap']);
+  });
+
+  test('restartAfterMs: a key without a cursor waits that long in vain before it restarts (503 until then)', async () => {
+    const { receiver, seen } = ordered({ start: 1, holdMs: 40, restartAfterMs: 150 });
+    expect(await statusOf(receiver.handle(update('late', 5)))).toBe('503 ordering_gap');
+    expect(await statusOf(receiver.handle(update('late', 5)))).toBe('503 ordering_gap');
+    await new Promise((resolve) => setTimeout(resolve, 150));
+    expect(await statusOf(receiver.handle(update('late', 5)))).toBe('processed');
+    expect(seen.map((s) => [s.seq, s.gap])).toEqual([[5, true]]);
+  });
+
+  test('a shuffled burst on a new key still runs in order, and the restart picks the lowest held event', async () => {
+    const { receiver, seen } = ordered({ start: 1, holdMs: 100, restartAfterMs: 0 });
+    // 1 never comes: after the hold, the key restarts at 2 (the lowest held), and 3, 4 follow in order.
+    const results = await Promise.all([4, 3, 2].map((seq) => statusOf(receiver.handle(update('burst', seq)))));
+    expect(results).toEqual(['processed', 'processed', 'processed']);
+    expect(seen.map((s) => [s.seq, s.gap])).toEqual([
+      [2, true],
+      [3, false],
+      [4, false],
+    ]);
+  });
+
+  test('a handler failure on a new key does not let its successor restart the key by default', async () => {
+    const { receiver, seen } = ordered({ start: 1, holdMs: 40 }, (seq, attempt) => seq === 1 && attempt === 1);
+    const [first, second] = await Promise.all([receiver.handle(update('nf', 1)), receiver.handle(update('nf', 2))]);
+    expect([await statusOf(Promise.resolve(first)), await statusOf(Promise.resolve(second))]).toEqual([
+      '500 handler_failed',
+      '503 ordering_gap',
+    ]);
+    expect(await statusOf(receiver.handle(update('nf', 1)))).toBe('processed');
+    expect(await statusOf(receiver.handle(update('nf', 2)))).toBe('processed');
+    expect(seen.map((s) => s.seq)).toEqual([1, 2]);
+  });
+});
+
+describe('cursor-change subscriptions', () => {
+  /** A MemoryStore whose change subscription fails the first `failures` times, by throwing or rejecting. */
+  function flakySubscriptions(failures: number, how: 'throw' | 'reject') {
+    const store = new MemoryStore();
+    let attempts = 0;
+    const subscribe = store.onCursorChange.bind(store);
+    Object.assign(store, {
+      onCursorChange: (listener: (key: string, cursor: number) => void) => {
+        attempts++;
+        if (attempts <= failures) {
+          if (how === 'throw') throw new Error('SUBSCRIBE refused');
+          return Promise.reject(new Error('SUBSCRIBE refused'));
+        }
+        return subscribe(listener);
+      },
+    });
+    return { store, attempts: () => attempts };
+  }
+
+  test.each(['throw', 'reject'] as const)(
+    'a subscription that fails (%s) leaves held events to the poll, and is tried again on a later hold',
+    async (how) => {
+      const { store, attempts } = flakySubscriptions(1, how);
+      const { receiver, seen } = ordered({ start: 1, holdMs: 2_000, pollMs: 20, store });
+      const second = receiver.handle(update('s', 2));
+      await new Promise((resolve) => setTimeout(resolve, 10));
+      expect(await statusOf(receiver.handle(update('s', 1)))).toBe('processed');
+      expect(await statusOf(second)).toBe('processed'); // woken by the poll
+      expect(attempts()).toBe(1);
+      await new Promise((resolve) => setTimeout(resolve, 120)); // past the retry pause (5 polls)
+      const fourth = receiver.handle(update('s', 4));
+      await new Promise((resolve) => setTimeout(resolve, 10));
+      expect(attempts()).toBe(2);
+      expect(await statusOf(receiver.handle(update('s', 3)))).toBe('processed');
+      expect(await statusOf(fourth)).toBe('processed');
+      expect(seen.map((s) => s.seq)).toEqual([1, 2, 3, 4]);
+      await receiver.close();
+    },
+  );
+});
+
+describe('a custom dedupe key and a schema-rejected event', () => {
+  test('a key function that throws on the unvalidated event leaves the 400, and the sequence still advances', async () => {
+    const seen: number[] = [];
+    const receiver = createReceiver({
+      scheme,
+      events: {
+        'customer.updated': z.object({
+          type: z.literal('customer.updated'),
+          data: z.object({ customer: z.string(), seq: z.number().int(), plan: z.object({ id: z.string() }) }),
+        }),
+      },
+      dedupe: { key: (event) => `plan:${(event as { data: { plan: { id: string } } }).data.plan.id}:${Math.random()}` },
+      order: { key: (e) => e.data.customer, sequence: (e) => e.data.seq, start: 1, holdMs: 2_000 },
+    }).on('customer.updated', (event) => {
+      seen.push(event.data.seq);
+    });
+    const send = (seq: number, plan?: { id: string }) => {
+      const body = JSON.stringify({ type: 'customer.updated', data: { customer: 'k', seq, plan } });
+      return statusOf(receiver.handle(post(signStandardWebhooks({ secret, body, id: `k-${seq}` }), body)));
+    };
+    expect(await send(1, { id: 'p' })).toBe('processed');
+    expect(await send(2)).toBe('400 schema_mismatch'); // no plan: the key function throws on it
+    expect(await send(3, { id: 'p' })).toBe('processed');
+    expect(seen).toEqual([1, 3]);
+  });
+});

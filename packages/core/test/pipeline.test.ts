@@ -333,3 +333,147 @@ describe('handlers, errors and records', () => {
     }
   });
 });
+
+describe('schemes that answer with promises', () => {
+  /** The standard scheme, with each method answering through a promise (as a Web Crypto scheme does). */
+  function asyncScheme(overrides: Partial<Scheme> = {}): Scheme {
+    return {
+      name: scheme.name,
+      verify: async (request) => scheme.verify(request),
+      parse: async (request) => JSON.parse(request.body.toString('utf8')) as unknown,
+      describe: async (payload, request, verified) => scheme.describe(payload, request, verified),
+      ...overrides,
+    };
+  }
+
+  test('an async verify that rejects is a 401, never "verified"', async () => {
+    let ran = 0;
+    const receiver = createReceiver({ scheme: asyncScheme() }).onAny(() => {
+      ran++;
+    });
+    const forged = { ...delivery(paid, { id: 'msg_async' }), body: '{"type":"invoice.paid","forged":true}' };
+    const res = await receiver.handle(forged);
+    expect([res.status, errorCode(res.body), ran]).toEqual([401, 'invalid_signature', 0]);
+  });
+
+  test('an async parse and describe are awaited: the handler gets the event, and dedupe applies', async () => {
+    const events: unknown[] = [];
+    const receiver = createReceiver({ scheme: asyncScheme() }).onAny((event) => {
+      events.push(event);
+    });
+    const request = delivery(paid, { id: 'msg_async_ok' });
+    expect(JSON.parse((await receiver.handle(request)).body)).toEqual({ status: 'processed' });
+    expect(JSON.parse((await receiver.handle(request)).body)).toEqual({ status: 'duplicate' });
+    expect(events).toEqual([paid]);
+  });
+
+  test('a rejected describe or respond is a 500 internal_error answered, not a crash', async () => {
+    for (const broken of [
+      asyncScheme({ describe: () => Promise.reject(new Error('describe broke')) }),
+      asyncScheme({ respond: () => Promise.reject(new Error('respond broke')) }),
+    ]) {
+      const res = await createReceiver({ scheme: broken })
+        .onAny(() => {})
+        .handle(delivery(paid));
+      expect([res.status, errorCode(res.body)]).toEqual([500, 'internal_error']);
+    }
+  });
+});
+
+describe('deliveries no handler ran for', () => {
+  test('are answered 200 "unhandled", recorded as such, and reported once per type', async () => {
+    const records: DeliveryRecord[] = [];
+    const reports: [string, string | undefined][] = [];
+    const receiver = createReceiver({
+      scheme,
+      events: { 'invoice.paid': z.object({}) },
+      observe: (r) => records.push(r),
+    })
+      .on('invoice.paid', () => {})
+      .onError((error, ctx) => reports.push([error.code, ctx?.type]));
+    const misspelt = (id: string) => delivery({ type: 'invoice.payed' }, { id });
+    for (const id of ['u1', 'u2']) {
+      const res = await receiver.handle(misspelt(id));
+      expect([res.status, JSON.parse(res.body)]).toEqual([200, { status: 'unhandled' }]);
+    }
+    expect(JSON.parse((await receiver.handle(delivery(paid, { id: 'u3' }))).body)).toEqual({ status: 'processed' });
+    expect(records.map((r) => r.outcome)).toEqual(['unhandled', 'unhandled', 'processed']);
+    expect(reports).toEqual([['unhandled_event', 'invoice.payed']]);
+  });
+
+  test('onUntyped handles a type that has no schema', async () => {
+    const seen: unknown[] = [];
+    const receiver = createReceiver({ scheme, events: { 'invoice.paid': z.object({}) } }).onUntyped(
+      'charge.refunded',
+      (event) => {
+        seen.push(event);
+      },
+    );
+    const res = await receiver.handle(delivery({ type: 'charge.refunded' }));
+    expect(JSON.parse(res.body)).toEqual({ status: 'processed' });
+    expect(seen).toEqual([{ type: 'charge.refunded' }]);
+  });
+});
+
+describe('what handlers see', () => {
+  test('ctx.headers keep no signature, authorization or cookie header', async () => {
+    let names: string[] = [];
+    const receiver = createReceiver({ scheme }).onAny((_event, ctx) => {
+      names = Object.keys(ctx.headers);
+    });
+    const body = JSON.stringify(paid);
+    const headers = {
+      ...signStandardWebhooks({ secret, body }),
+      authorization: 'Bearer t',
+      cookie: 'a=b',
+      'x-api-key': 'k',
+      'user-agent': 'Svix-Webhooks/1.0',
+    };
+    await receiver.handle(post(headers, body));
+    expect(names.sort()).toEqual(['user-agent', 'webhook-id', 'webhook-timestamp']);
+  });
+});
+
+describe('configuration mistakes are caught when the receiver is built', () => {
+  test.each([
+    [
+      'a URL string as the dedupe store',
+      { dedupe: { store: 'redis://localhost:6379' } },
+      /dedupe.store must be a store object.*not a string/,
+    ],
+    ['a dedupe key that is not a function', { dedupe: { key: 'id' } }, /dedupe.key must be a function/],
+    ['an observer that is not a function', { observe: true }, /observe must be a function/],
+    [
+      'an order store without cursors',
+      { order: { key: () => 'k', sequence: () => 1, start: 1, store: {} } },
+      /order.store must keep cursors/,
+    ],
+  ])('%s', (_name, options, message) => {
+    expect(() => createReceiver({ scheme, ...(options as object) })).toThrow(message);
+  });
+});
+
+describe('errors from another copy of hookgate', () => {
+  test('keep their status: a HookgateError from the CJS build thrown into the ESM receiver is still a 401', async () => {
+    const { createRequire } = await import('node:module');
+    const require = createRequire(import.meta.url);
+    const other = require('../dist/index.cjs') as typeof import('@hookgate/core');
+    const { HookgateError: OtherError } = other;
+    const { HookgateError: ThisError, isHookgateError } = await import('@hookgate/core');
+    expect(OtherError).not.toBe(ThisError);
+    const forgeryRejectedElsewhere: Scheme = {
+      ...scheme,
+      verify: () => {
+        throw new OtherError('invalid_signature', 'No signature matched');
+      },
+    };
+    const res = await createReceiver({ scheme: forgeryRejectedElsewhere }).handle(delivery(paid));
+    expect([res.status, errorCode(res.body)]).toEqual([401, 'invalid_signature']);
+    const foreign = new OtherError('store_unavailable', 'down');
+    expect(isHookgateError(foreign)).toBe(true);
+    expect(foreign instanceof ThisError).toBe(true);
+    expect(new Error('plain') instanceof ThisError).toBe(false);
+    // Subclasses keep the ordinary prototype test.
+    expect(foreign instanceof SchemaMismatchError).toBe(false);
+  });
+});
