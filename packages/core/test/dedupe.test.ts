@@ -294,3 +294,49 @@ describe('store outage', () => {
     expect(codes).toEqual(['store_unavailable']);
   });
 });
+
+describe('after the handler: completions the store refuses, and start-up checks', () => {
+  test('a completion the store refuses (another copy took the key over) is reported as lease_lost', async () => {
+    const memory = new MemoryStore();
+    const takenOver: DedupeStore = {
+      claim: (key, lease) => memory.claim(key, lease),
+      complete: () => false,
+      release: (key, token) => memory.release(key, token),
+    };
+    const codes: string[] = [];
+    const receiver = createReceiver({ scheme, dedupe: { store: takenOver } })
+      .onAny(() => {})
+      .onError((error) => codes.push(error.code));
+    expect((await receiver.handle(signed('msg_lost'))).status).toBe(200);
+    expect(codes).toEqual(['lease_lost']);
+  });
+
+  test("a store's diagnose warnings reach onError once, even when onError is added after createReceiver", async () => {
+    const memory = new MemoryStore();
+    const store: DedupeStore = {
+      claim: (key, lease) => memory.claim(key, lease),
+      complete: (key, token, ttl) => memory.complete(key, token, ttl),
+      release: (key, token) => memory.release(key, token),
+      diagnose: async () => ['maxmemory-policy is allkeys-lru: Redis may evict dedupe keys'],
+    };
+    const receiver = createReceiver({ scheme, dedupe: { store } });
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    const heard: [string, string][] = [];
+    receiver.onError((error) => heard.push([error.code, error.message]));
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(heard).toEqual([['invalid_configuration', 'maxmemory-policy is allkeys-lru: Redis may evict dedupe keys']]);
+  });
+
+  test('a store outage says why, without the address', async () => {
+    const refused = Object.assign(new Error('connect ECONNREFUSED 10.1.2.3:6379'), { code: 'ECONNREFUSED' });
+    const store: DedupeStore = {
+      claim: () => Promise.reject(refused),
+      complete: () => true,
+      release: () => true,
+    };
+    const res = await createReceiver({ scheme, dedupe: { store } }).handle(signed('msg_why'));
+    const message = (JSON.parse(res.body) as { error: { message: string } }).error.message;
+    expect(message).toBe('The dedupe store is unavailable (connection refused)');
+    expect(message).not.toContain('10.1.2.3');
+  });
+});
