@@ -36,7 +36,10 @@ export interface OrderOptions<Event = unknown> {
   stateTtlMs?: number;
   /** Safety-net poll while holding, in ms, in case a change notification is missed. Default 1,000. */
   pollMs?: number;
-  /** Most events held at once, in total and per key, and their total bytes. */
+  /**
+   * Most events held at once, in total and per key, and the memory they may hold in
+   * bytes (an estimate: about 4 KiB per event plus three times its body).
+   */
   maxHeld?: number;
   maxHeldPerKey?: number;
   maxHeldBytes?: number;

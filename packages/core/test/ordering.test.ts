@@ -208,8 +208,9 @@ describe('strict ordering', () => {
     expect([await statusOf(a), await statusOf(b)]).toEqual(['processed', 'processed']);
   });
 
-  test('held events are bounded in total bytes', async () => {
-    const { receiver } = ordered({ start: 1, holdMs: 5_000, maxHeldBytes: 100 });
+  test('held events are bounded by the memory they really hold, not just their raw bytes', async () => {
+    // Each event's body is under 100 bytes, but holding one keeps ~4 KiB on the heap: two do not fit in 6,000.
+    const { receiver } = ordered({ start: 1, holdMs: 5_000, maxHeldBytes: 6_000 });
     const held = receiver.handle(update('c1', 3));
     await new Promise((resolve) => setTimeout(resolve, 20));
     expect(await statusOf(receiver.handle(update('c2', 3)))).toBe('503 ordering_capacity');
