@@ -93,7 +93,9 @@ export class ProcessStage {
     }
     const { orderingKey, sequence } = envelope;
     const cursorKey = `${envelope.scheme}:${orderingKey}`;
-    const admission: Admission = await ordering(() => order.sequencer.admit(cursorKey, sequence, envelope.body.length));
+    const admission: Admission = await ordering(() =>
+      order.sequencer.admit(cursorKey, sequence, heldBytes(envelope.body.length)),
+    );
     if (rejected) {
       if (admission.run) await ordering(admission.commit);
       throw rejected;
