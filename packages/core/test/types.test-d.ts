@@ -1,6 +1,7 @@
 /**
  * Type tests for handler inference: `on(type, handler)` types the event from
- * the schema registered for that type, and falls back to `unknown` elsewhere.
+ * the schema registered for that type; with schemas declared, `on` takes only
+ * their types and `onUntyped` gives `unknown` for the others.
  */
 import {
   createReceiver,
@@ -183,5 +184,28 @@ describe('handle', () => {
       headers: Record<string, string>;
       body: string;
     }>();
+  });
+});
+
+describe('the README ordering example with two event types', () => {
+  it('typechecks in its narrowing form', () => {
+    const events = {
+      'customer.updated': z.object({
+        type: z.literal('customer.updated'),
+        data: z.object({ customer: z.string(), seq: z.number() }),
+      }),
+      'customer.deleted': z.object({ type: z.literal('customer.deleted'), customer: z.string(), seq: z.number() }),
+    };
+    const receiver = createReceiver({
+      scheme,
+      events,
+      order: {
+        key: (e) => (e.type === 'customer.deleted' ? e.customer : e.data.customer),
+        sequence: (e) => (e.type === 'customer.deleted' ? e.seq : e.data.seq),
+        mode: 'strict',
+        start: 1,
+      },
+    });
+    expectTypeOf(receiver.on).parameter(0).toEqualTypeOf<'customer.updated' | 'customer.deleted'>();
   });
 });
