@@ -1,13 +1,14 @@
 /**
  * The hookgate demo: a receiver on a local port (Standard Webhooks, in-memory
- * dedupe) and a sender that plays what real senders do: retries, duplicates,
- * a tampered body, a replayed old delivery, a rotated secret and a failing
- * handler. One line per delivery: what was sent, the status, what the handler saw.
+ * dedupe, mounted with toNodeHandler) and a sender that plays what real senders
+ * do: retries, duplicates, a tampered body, a replayed old delivery, a rotated
+ * secret, a failing handler and shuffled updates. One line per delivery: what
+ * was sent, the status, what the handler saw.
  */
-import { createServer, type IncomingMessage } from 'node:http';
+import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { pathToFileURL } from 'node:url';
-import { createReceiver, standardWebhooks } from '@hookgate/core';
+import { createReceiver, standardWebhooks, toNodeHandler } from '@hookgate/core';
 import { signStandardWebhooks } from '@hookgate/core/testing';
 import { z } from 'zod';
 
@@ -21,13 +22,10 @@ export interface DemoLine {
   handlerSaw: string;
 }
 
-function readBody(req: IncomingMessage): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (chunk: Buffer) => chunks.push(chunk));
-    req.on('end', () => resolve(Buffer.concat(chunks)));
-    req.on('error', reject);
-  });
+/** One aligned line: the step's number right-aligned, the arrow and the result in fixed columns. */
+function format(number: number, step: string, status: string, result: string, handlerSaw: string): string {
+  const label = `${String(number).padStart(2)}. ${step}`;
+  return `${label.padEnd(50)} → ${status} ${result.padEnd(26)}${handlerSaw ? ` handler: ${handlerSaw}` : ''}`.trimEnd();
 }
 
 export async function runDemo(print: (line: string) => void = console.log): Promise<DemoLine[]> {
@@ -74,16 +72,15 @@ export async function runDemo(print: (line: string) => void = console.log): Prom
     if (ctx.type !== 'invoice.paid' && ctx.type !== 'customer.updated') handlerSaw.push(`${ctx.type} (onAny)`);
   });
 
-  const server = createServer(async (req, res) => {
-    const body = await readBody(req);
-    const result = await receiver.handle({ method: req.method ?? 'GET', url: req.url, headers: req.headers, body });
-    res.writeHead(result.status, result.headers).end(result.body);
-  });
+  // The recommended path on node:http: toNodeHandler reads the raw body (with the size limit) and writes the answer.
+  const server = createServer(toNodeHandler(receiver));
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/webhooks`;
-  print(`hookgate demo: receiver on ${url} (Standard Webhooks, in-memory dedupe)\n`);
+  print(`hookgate demo: receiver on ${url} (Standard Webhooks, in-memory dedupe)`);
+  print('the code: examples/demo/demo.ts\n');
 
   const lines: DemoLine[] = [];
+  let number = 0;
   const send = async (step: string, headers: Record<string, string>, body: string) => {
     handlerSaw = [];
     const response = await fetch(url, {
@@ -100,7 +97,7 @@ export async function runDemo(print: (line: string) => void = console.log): Prom
       handlerSaw: handlerSaw.join('; ') || '(not called)',
     };
     lines.push(line);
-    print(`${step.padEnd(46)} → ${String(line.status)} ${line.result.padEnd(26)} handler: ${line.handlerSaw}`);
+    print(format(++number, step, String(line.status), line.result, line.handlerSaw));
     return line;
   };
 
@@ -110,29 +107,29 @@ export async function runDemo(print: (line: string) => void = console.log): Prom
   try {
     const first = invoice('in_1001', 4200);
     const firstHeaders = signStandardWebhooks({ secret: CURRENT_SECRET, id: 'msg_1', body: first });
-    await send('1. invoice.paid msg_1', firstHeaders, first);
-    await send('2. msg_1 again (the sender retried)', firstHeaders, first);
+    await send('invoice.paid msg_1', firstHeaders, first);
+    await send('msg_1 again (the sender retried)', firstHeaders, first);
 
     const tampered = invoice('in_1001', 1);
-    await send('3. msg_1 with the amount changed in transit', firstHeaders, tampered);
+    await send('msg_1 with the amount changed in transit', firstHeaders, tampered);
 
     const old = invoice('in_0999', 100);
     await send(
-      '4. a replay signed an hour ago',
+      'a replay signed an hour ago',
       signStandardWebhooks({ secret: CURRENT_SECRET, id: 'msg_0', body: old, timestamp: now - 3600 }),
       old,
     );
 
     const rotated = invoice('in_1002', 990);
     await send(
-      '5. signed with the previous (rotated) secret',
+      'signed with the previous (rotated) secret',
       signStandardWebhooks({ secret: PREVIOUS_SECRET, id: 'msg_2', body: rotated }),
       rotated,
     );
 
     const other = JSON.stringify({ type: 'customer.created', data: { id: 'cus_7' } });
     await send(
-      '6. an event type with no handler of its own',
+      'an event type with no handler of its own',
       signStandardWebhooks({ secret: CURRENT_SECRET, id: 'msg_3', body: other }),
       other,
     );
@@ -140,12 +137,12 @@ export async function runDemo(print: (line: string) => void = console.log): Prom
     const flaky = invoice('in_1003', 1500);
     const flakyHeaders = signStandardWebhooks({ secret: CURRENT_SECRET, id: 'msg_4', body: flaky });
     failNextInvoice = true;
-    await send('7. msg_4, and the handler fails', flakyHeaders, flaky);
-    await send('8. msg_4 retried by the sender', flakyHeaders, flaky);
-    await send('9. msg_4 once more', flakyHeaders, flaky);
+    await send('msg_4, and the handler fails', flakyHeaders, flaky);
+    await send('msg_4 retried by the sender', flakyHeaders, flaky);
+    await send('msg_4 once more', flakyHeaders, flaky);
 
     await send(
-      '10. a forged delivery (wrong secret)',
+      'a forged delivery (wrong secret)',
       signStandardWebhooks({ secret: 'whsec_Zm9yZ2Vk', body: first }),
       first,
     );
@@ -171,13 +168,13 @@ export async function runDemo(print: (line: string) => void = console.log): Prom
       }),
     );
     for (const { seq, status, result } of answers) {
-      const step = `11. cus_42 update seq=${seq} (sent 3,1,4,2 at once)`;
+      const step = `cus_42 update seq=${seq} (sent 3,1,4,2 at once)`;
       lines.push({ step, status, result, handlerSaw: '' });
-      print(`${step.padEnd(46)} → ${String(status)} ${result}`);
+      print(format(++number, step, String(status), result, ''));
     }
-    print(`${'    the handler ran them in sequence order:'.padEnd(49)}${handlerSaw.join('; ')}`);
+    print(`${'    the handler ran them in sequence order:'.padEnd(51)}  ${handlerSaw.join('; ')}`);
     lines.push({
-      step: '11. handler order',
+      step: 'handler order',
       status: 0,
       result: customerUpdates.join(','),
       handlerSaw: handlerSaw.join('; '),
