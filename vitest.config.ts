@@ -10,6 +10,8 @@ export default defineConfig({
     include: ['packages/*/test/**/*.test.ts', 'test/**/*.test.ts', 'examples/**/*.test.ts'],
     testTimeout: 20_000,
     hookTimeout: 30_000,
+    // Real HTTP, Redis and child processes take seconds: only name what is really slow.
+    slowTestThreshold: 10_000,
     reporters: ['default', 'json'],
     outputFile: { json: '.vitest-report.json' },
     typecheck: {
