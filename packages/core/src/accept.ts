@@ -19,6 +19,7 @@ import { checkWindow, type Window } from './window.js';
 
 /** A verified, parsed and validated delivery, ready for the process stage. */
 export interface Delivery {
+  readonly kind: 'delivery';
   readonly envelope: Envelope;
   /** What handlers get: the schema's output for the type, else the parsed payload. */
   readonly event: unknown;
@@ -30,7 +31,13 @@ export interface Delivery {
   readonly rejected: HookgateError | undefined;
 }
 
-export type Accepted = { kind: 'handshake'; response: ReceiverResponse } | { kind: 'delivery'; delivery: Delivery };
+/** What the accept stage comes to: a delivery to process, or a handshake to answer. */
+export type Accepted = Delivery | Handshake;
+
+export interface Handshake {
+  readonly kind: 'handshake';
+  readonly response: ReceiverResponse;
+}
 
 /** How events are ordered: the user's key and sequence functions, and the sequencer. */
 export interface Ordering {
@@ -58,11 +65,6 @@ export interface AcceptOptions {
   order: Ordering | undefined;
 }
 
-/** Calls `next` with the value, at once when it is not a promise. */
-function then<T, R>(value: MaybePromise<T> | PromiseLike<T>, next: (value: T) => MaybePromise<R>): MaybePromise<R> {
-  return isThenable(value) ? Promise.resolve(value).then(next) : next(value);
-}
-
 /**
  * The accept stage: method and size, verify, window, parse (and handshake),
  * validate, and the envelope. Nothing is parsed before the signature has
@@ -77,20 +79,50 @@ export class AcceptStage {
   }
 
   accept(request: ReceiverRequest, progress: Progress): MaybePromise<Accepted> {
+    const { scheme } = this.#options;
     const received = this.#read(request);
     const receivedAt = this.#options.now();
-    return then(this.#options.scheme.verify(received), (verified) => {
-      if (verified.timestamp !== undefined) checkWindow(verified.timestamp, receivedAt, this.#options.window);
-      progress.verified = true;
-      return then(this.#parse(received), (payload) =>
-        then(this.#options.scheme.respond?.(payload, received), (handshake): MaybePromise<Accepted> => {
-          if (handshake) return { kind: 'handshake', response: handshake };
-          return then(this.#options.scheme.describe(payload, received, verified), (info) =>
-            this.#validate(payload, received, verified, info, receivedAt, progress),
-          );
-        }),
-      );
-    });
+    // Straight through while every step answers at once (node:crypto schemes, sync schemas);
+    // the first promise hands the rest to #acceptAsync, which awaits each step.
+    const verified = scheme.verify(received);
+    if (isThenable(verified)) return this.#acceptAsync(received, receivedAt, progress, verified);
+    this.#checkWindow(verified, receivedAt, progress);
+    const payload = this.#parse(received);
+    if (isThenable(payload)) return this.#acceptAsync(received, receivedAt, progress, verified, payload);
+    const handshake = scheme.respond?.(payload, received);
+    if (isThenable(handshake)) return this.#acceptAsync(received, receivedAt, progress, verified, payload, handshake);
+    if (handshake) return { kind: 'handshake', response: handshake };
+    const info = scheme.describe(payload, received, verified);
+    if (isThenable(info)) return this.#acceptAsync(received, receivedAt, progress, verified, payload, undefined, info);
+    return this.#validate(payload, received, verified, info, receivedAt, progress);
+  }
+
+  /** The same steps as `accept`, from the first one that answered with a promise. */
+  async #acceptAsync(
+    received: SchemeRequest,
+    receivedAt: number,
+    progress: Progress,
+    verifying: MaybePromise<VerifiedSignature>,
+    parsing?: unknown,
+    responding?: MaybePromise<ReceiverResponse | undefined>,
+    describing?: MaybePromise<DeliveryInfo>,
+  ): Promise<Accepted> {
+    const { scheme } = this.#options;
+    const verifiedNow = progress.verified;
+    const verified = await verifying;
+    if (!verifiedNow) this.#checkWindow(verified, receivedAt, progress);
+    const payload = await (parsing ?? this.#parse(received));
+    if (describing === undefined) {
+      const handshake = await (responding ?? scheme.respond?.(payload, received));
+      if (handshake) return { kind: 'handshake', response: handshake };
+    }
+    const info = await (describing ?? scheme.describe(payload, received, verified));
+    return this.#validate(payload, received, verified, info, receivedAt, progress);
+  }
+
+  #checkWindow(verified: VerifiedSignature, receivedAt: number, progress: Progress): void {
+    if (verified.timestamp !== undefined) checkWindow(verified.timestamp, receivedAt, this.#options.window);
+    progress.verified = true;
   }
 
   /** Method and size, then the request as a scheme sees it. */
@@ -156,11 +188,11 @@ export class AcceptStage {
    * An event that failed its schema is answered 400 at once, unless it holds a place
    * in a strict sequence: then it goes on, so its successors do not wait for it forever.
    */
-  #rejected(error: unknown, payload: unknown, ctx: DeliveryContext, receivedAt: number): Accepted {
+  #rejected(error: unknown, payload: unknown, ctx: DeliveryContext, receivedAt: number): Delivery {
     if (!(error instanceof SchemaMismatchError) || this.#options.order?.sequencer.mode !== 'strict') throw error;
-    const accepted = this.#deliver(payload, payload, ctx, receivedAt, error);
-    if (accepted.delivery.envelope.orderingKey === undefined) throw error;
-    return accepted;
+    const delivery = this.#deliver(payload, payload, ctx, receivedAt, error);
+    if (delivery.envelope.orderingKey === undefined) throw error;
+    return delivery;
   }
 
   #deliver(
@@ -169,7 +201,7 @@ export class AcceptStage {
     ctx: DeliveryContext,
     receivedAt: number,
     rejected: HookgateError | undefined,
-  ): { kind: 'delivery'; delivery: Delivery } {
+  ): Delivery {
     const unvalidated = rejected !== undefined;
     const dedupeKey = this.#options.dedupe?.keyFor(event, ctx, unvalidated);
     const position = this.#position(event, ctx, unvalidated);
@@ -192,7 +224,7 @@ export class AcceptStage {
       rejection: rejected && { code: rejected.code, message: rejected.message },
       trace: undefined,
     };
-    return { kind: 'delivery', delivery: { envelope, event, ctx, rejected } };
+    return { kind: 'delivery', envelope, event, ctx, rejected };
   }
 
   /** Where an event stands in its key's sequence, or undefined when it is not ordered. */
@@ -246,12 +278,12 @@ export function deliveryFromEnvelope(
   const rejectedBefore = envelope.rejection && new HookgateError(envelope.rejection.code, envelope.rejection.message);
   const schema = envelope.type === undefined ? undefined : schemas[envelope.type];
   if (schema === undefined || rejectedBefore) {
-    return { envelope, event: envelope.payload, ctx, rejected: rejectedBefore };
+    return { kind: 'delivery', envelope, event: envelope.payload, ctx, rejected: rejectedBefore };
   }
-  const delivered = (event: unknown): Delivery => ({ envelope, event, ctx, rejected: undefined });
+  const delivered = (event: unknown): Delivery => ({ kind: 'delivery', envelope, event, ctx, rejected: undefined });
   const failed = (error: unknown): Delivery => {
     if (!(error instanceof SchemaMismatchError)) throw error;
-    return { envelope, event: envelope.payload, ctx, rejected: error };
+    return { kind: 'delivery', envelope, event: envelope.payload, ctx, rejected: error };
   };
   try {
     const validated = validate(schema, envelope.type ?? '', envelope.payload);

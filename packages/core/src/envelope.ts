@@ -75,8 +75,21 @@ const CREDENTIAL_HEADER = /sign|token|secret|auth|cookie|hmac|api-?key|passw/;
  * in place: the scheme has done with them, and nothing after it may keep them.
  */
 export function keepHeaders(headers: Record<string, string>): Record<string, string> {
-  for (const name in headers) if (CREDENTIAL_HEADER.test(name)) delete headers[name];
+  for (const name in headers) if (isCredentialHeader(name)) delete headers[name];
   return headers;
+}
+
+/** Verdicts by header name: senders send the same few names every time, and a lookup is cheaper than the pattern. */
+const credentialVerdicts = new Map<string, boolean>();
+const MAX_VERDICTS = 1_000;
+
+function isCredentialHeader(name: string): boolean {
+  let verdict = credentialVerdicts.get(name);
+  if (verdict === undefined) {
+    verdict = CREDENTIAL_HEADER.test(name);
+    if (credentialVerdicts.size < MAX_VERDICTS) credentialVerdicts.set(name, verdict);
+  }
+  return verdict;
 }
 
 export function envelopeToJSON(envelope: Envelope): EnvelopeJSON {

@@ -45,7 +45,9 @@ export class ProcessStage {
   }
 
   async process(delivery: Delivery, progress: Progress): Promise<ProcessOutcome> {
-    const lease = await this.#claim(delivery, progress);
+    const claiming = this.#claim(delivery, progress);
+    // A store that answers at once (MemoryStore) costs no await.
+    const lease = isThenable(claiming) ? await claiming : claiming;
     if (lease === 'duplicate') return 'duplicate';
     let outcome: ProcessOutcome;
     try {
@@ -66,16 +68,9 @@ export class ProcessStage {
     const { dedupe } = this.#options;
     const key = delivery.envelope.dedupeKey;
     if (dedupe === undefined || key === undefined) return undefined;
-    const claimed = (claim: Lease | 'duplicate' | undefined) => {
-      if (typeof claim === 'object') {
-        delivery.ctx = { ...delivery.ctx, dedupeKey: key };
-        claim.ctx = delivery.ctx;
-        progress.ctx = delivery.ctx;
-      }
-      return claim;
-    };
     const claim = dedupe.claim(key, delivery.ctx);
-    return isThenable(claim) ? Promise.resolve(claim).then(claimed) : claimed(claim);
+    if (isThenable(claim)) return Promise.resolve(claim).then((settled) => claimed(delivery, progress, key, settled));
+    return claimed(delivery, progress, key, claim);
   }
 
   /**
@@ -166,6 +161,21 @@ export class ProcessStage {
       ctx,
     );
   }
+}
+
+/** A claim was taken: the handlers see the dedupe key. */
+function claimed(
+  delivery: Delivery,
+  progress: Progress,
+  key: string,
+  claim: Lease | 'duplicate' | undefined,
+): Lease | 'duplicate' | undefined {
+  if (typeof claim === 'object') {
+    delivery.ctx = { ...delivery.ctx, dedupeKey: key };
+    claim.ctx = delivery.ctx;
+    progress.ctx = delivery.ctx;
+  }
+  return claim;
 }
 
 /** Ordering store calls are always fail-closed: running out of order is not an option. */

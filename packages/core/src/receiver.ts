@@ -214,7 +214,7 @@ class HookgateReceiver<E extends EventSchemas> implements Receiver<E> {
     const accepting = this.#accept.accept(request, progress);
     const accepted = accepting instanceof Promise ? await accepting : accepting;
     if (accepted.kind === 'handshake') return { response: accepted.response, outcome: 'challenge' as const };
-    const outcome = await this.#process.process(accepted.delivery, progress);
+    const outcome = await this.#process.process(accepted, progress);
     return { response: okResponse(outcome), outcome };
   }
 
@@ -224,7 +224,7 @@ class HookgateReceiver<E extends EventSchemas> implements Receiver<E> {
     try {
       const accepting = this.#accept.accept(request, progress);
       const accepted = accepting instanceof Promise ? await accepting : accepting;
-      if (accepted.kind === 'delivery') return { envelope: accepted.delivery.envelope, response: undefined };
+      if (accepted.kind === 'delivery') return { envelope: accepted.envelope, response: undefined };
       this.#record('challenge', accepted.response.status, undefined, progress, started);
       return { envelope: undefined, response: accepted.response };
     } catch (caught) {
