@@ -67,7 +67,7 @@ export class MemoryStore implements DedupeStore, OrderStore {
     if (typeof entry === 'number') return IS_DONE;
     if (entry !== undefined) return { status: 'in-flight', retryAfterMs: entry.until - now };
     const token = String(++this.#claims);
-    this.#entries.touch(key, { token, until: now + leaseMs });
+    this.#entries.add(key, { token, until: now + leaseMs });
     return { status: 'claimed', token };
   }
 
@@ -78,7 +78,7 @@ export class MemoryStore implements DedupeStore, OrderStore {
     const until = Math.ceil(now + ttlMs);
     if (entry === undefined) {
       // The claim's lease ran out (or it was evicted) and nobody claimed the key since.
-      this.#entries.touch(key, until);
+      this.#entries.add(key, until);
       return true;
     }
     if (typeof entry === 'number' || entry.token !== token) return false;
@@ -98,7 +98,7 @@ export class MemoryStore implements DedupeStore, OrderStore {
     const now = this.#now();
     const entry = this.#entries.get(key, now);
     if (entry === undefined) {
-      this.#entries.touch(key, { token, until: now + leaseMs });
+      this.#entries.add(key, { token, until: now + leaseMs });
       return true;
     }
     if (typeof entry === 'number' || entry.token !== token) return false;
@@ -140,7 +140,7 @@ export class MemoryStore implements DedupeStore, OrderStore {
   #setCursor(key: string, entry: Cursor | undefined, cursor: number, ttlMs: number): void {
     const until = Math.ceil(this.#now() + ttlMs);
     if (entry === undefined) {
-      this.#cursors.touch(key, { cursor, until });
+      this.#cursors.add(key, { cursor, until });
     } else {
       entry.cursor = cursor;
       entry.until = until;

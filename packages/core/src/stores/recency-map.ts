@@ -28,9 +28,14 @@ export class RecencyMap<V> {
     return undefined;
   }
 
-  /** Sets a key's value and makes it the most recently used; beyond the bound, the least recently used goes. */
+  /** Sets the value of a key in the map and makes it the most recently used. */
   touch(key: string, value: V): void {
     this.delete(key);
+    this.#entries.set(key, value);
+  }
+
+  /** Adds a key not in the map (`get` just said so) as the most recently used; beyond the bound, the least recently used goes. */
+  add(key: string, value: V): void {
     this.#entries.set(key, value);
     if (this.#entries.size > this.#max) this.#evictOldest();
   }
