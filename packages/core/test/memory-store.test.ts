@@ -54,6 +54,26 @@ describe('MemoryStore bounds', () => {
     expect(store.claim('b', 60_000).status).toBe('claimed');
   });
 
+  test('the key used last, used again or released and claimed again, keeps exact least-recently-used order', () => {
+    const store = new MemoryStore({ maxEntries: 3 });
+    const a = store.claim('a', 60_000);
+    if (a.status !== 'claimed') throw new Error('claim failed');
+    expect(store.claim('a', 60_000).status).toBe('in-flight'); // `a` is the newest: used again in place
+    expect(store.release('a', a.token)).toBe(true);
+    store.claim('b', 60_000);
+    store.claim('a', 60_000); // order: b, a
+    store.claim('c', 60_000); // order: b, a, c
+    expect(store.claim('b', 60_000).status).toBe('in-flight'); // order: a, c, b
+    store.claim('d', 60_000); // over the bound: `a` goes
+    expect(store.size).toBe(3);
+    expect(['b', 'c', 'd', 'a'].map((key) => store.claim(key, 60_000).status)).toEqual([
+      'in-flight',
+      'in-flight',
+      'in-flight',
+      'claimed',
+    ]);
+  });
+
   test('a done window never ends early, checked until its last millisecond', () => {
     const store = new MemoryStore();
     const claim = store.claim('k', 60_000);

@@ -116,17 +116,19 @@ export class MemoryStore implements DedupeStore, OrderStore {
   }
 
   advanceCursor(key: string, expected: number | undefined, next: number, ttlMs: number): boolean {
-    const entry = this.#cursors.get(key, this.#now());
+    const now = this.#now();
+    const entry = this.#cursors.get(key, now);
     if (entry?.cursor !== expected) return false;
-    this.#setCursor(key, entry, next, ttlMs);
+    this.#setCursor(key, entry, next, Math.ceil(now + ttlMs));
     return true;
   }
 
   raiseCursor(key: string, next: number, ttlMs: number): { raised: boolean; previous: number | undefined } {
-    const entry = this.#cursors.get(key, this.#now());
+    const now = this.#now();
+    const entry = this.#cursors.get(key, now);
     const previous = entry?.cursor;
     if (previous !== undefined && previous >= next) return { raised: false, previous };
-    this.#setCursor(key, entry, next, ttlMs);
+    this.#setCursor(key, entry, next, Math.ceil(now + ttlMs));
     return { raised: true, previous };
   }
 
@@ -137,8 +139,7 @@ export class MemoryStore implements DedupeStore, OrderStore {
     };
   }
 
-  #setCursor(key: string, entry: Cursor | undefined, cursor: number, ttlMs: number): void {
-    const until = Math.ceil(this.#now() + ttlMs);
+  #setCursor(key: string, entry: Cursor | undefined, cursor: number, until: number): void {
     if (entry === undefined) {
       this.#cursors.add(key, { cursor, until });
     } else {

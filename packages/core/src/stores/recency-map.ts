@@ -10,6 +10,8 @@ export class RecencyMap<V> {
   #oldest: ReturnType<Map<string, V>['keys']> | undefined;
   /** Keys removed other than by eviction since #oldest last stepped. */
   #unsteppedDeletes = 0;
+  /** The key last added or moved, already at the end: using it again moves nothing. */
+  #newest: string | undefined;
   readonly #max: number;
   /** When a value stops being live, on the caller's clock. */
   readonly #deadlineOf: (value: V) => number;
@@ -30,12 +32,16 @@ export class RecencyMap<V> {
 
   /** Sets the value of a key in the map and makes it the most recently used. */
   touch(key: string, value: V): void {
-    this.delete(key);
+    if (key !== this.#newest) {
+      this.delete(key);
+      this.#newest = key;
+    }
     this.#entries.set(key, value);
   }
 
   /** Adds a key not in the map (`get` just said so) as the most recently used; beyond the bound, the least recently used goes. */
   add(key: string, value: V): void {
+    this.#newest = key;
     this.#entries.set(key, value);
     if (this.#entries.size > this.#max) this.#evictOldest();
   }
@@ -48,6 +54,7 @@ export class RecencyMap<V> {
   /** Removes a key other than by eviction. */
   delete(key: string): void {
     if (!this.#entries.delete(key)) return;
+    if (key === this.#newest) this.#newest = undefined;
     // A live Map iterator keeps every table the Map outgrows or compacts until its next step:
     // unbounded deletes with no eviction after them (failing handlers, replayed duplicates,
     // keys used again) would hold old tables alive. A quarter of the bound allows about one.
@@ -64,7 +71,9 @@ export class RecencyMap<V> {
     this.#oldest ??= this.#entries.keys();
     const oldest = this.#oldest.next();
     this.#unsteppedDeletes = 0;
-    if (!oldest.done) this.#entries.delete(oldest.value);
+    if (oldest.done) return;
+    this.#entries.delete(oldest.value);
+    if (oldest.value === this.#newest) this.#newest = undefined;
   }
 
   get size(): number {
@@ -75,5 +84,6 @@ export class RecencyMap<V> {
     this.#entries.clear();
     this.#oldest = undefined;
     this.#unsteppedDeletes = 0;
+    this.#newest = undefined;
   }
 }
