@@ -69,13 +69,14 @@ describeWithRedis('ordering across 3 processes sharing Redis', () => {
   let records: Redis;
   let receivers: Receiver[] = [];
   const recordPrefix = `test:ordering:${randomUUID()}:`;
+  const storePrefix = `test:${randomUUID()}:`;
 
   beforeAll(async () => {
     records = new Redis({ host: REDIS_HOST, port: REDIS_PORT });
     const env = {
       REDIS_PORT: String(REDIS_PORT),
       RECORD_PREFIX: recordPrefix,
-      STORE_PREFIX: `test:${randomUUID()}:`,
+      STORE_PREFIX: storePrefix,
       LEASE_MS: '3000',
       HOLD_MS: '2000',
       SECRET,
@@ -85,7 +86,7 @@ describeWithRedis('ordering across 3 processes sharing Redis', () => {
 
   afterAll(async () => {
     for (const child of children) if (child.exitCode === null) child.kill('SIGKILL');
-    const keys = await records.keys(`${recordPrefix}*`);
+    const keys = [...(await records.keys(`${recordPrefix}*`)), ...(await records.keys(`${storePrefix}*`))];
     if (keys.length > 0) await records.del(...keys);
     await records.quit();
   });

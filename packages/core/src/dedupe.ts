@@ -1,7 +1,7 @@
 import { configError, HookgateError, positiveOption } from './errors.js';
 import { isThenable, type Settled, settle } from './maybe-promise.js';
 import { MemoryStore } from './stores/memory-store.js';
-import type { ClaimResult, DedupeStore } from './stores/store.js';
+import { type ClaimResult, type DedupeStore, storeReasonOf } from './stores/store.js';
 import type { DeliveryContext, MaybePromise } from './types.js';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
@@ -34,6 +34,8 @@ export function retryAfterSeconds(ms: number | undefined, fallback: number): num
 
 /** Why a store call failed, in a few words: no message text (it may hold a connection string). */
 export function reasonOf(cause: unknown): string {
+  const given = storeReasonOf(cause);
+  if (given !== undefined) return given;
   // A store's own error may wrap the client's (RedisStoreError → ECONNREFUSED): look a few levels down.
   for (let error = cause, depth = 0; error !== undefined && error !== null && depth < 4; depth++) {
     const { code, reason, message } = error as { code?: unknown; reason?: unknown; message?: unknown };
@@ -73,7 +75,9 @@ function isDedupeStore(value: unknown): value is DedupeStore {
 
 /** A claim this process holds on a delivery while it processes it. */
 export class Lease {
-  #renewal: ReturnType<typeof setInterval> | undefined;
+  /** A renewal the store has not answered yet: complete and release wait for it. */
+  #renewing: Promise<void> | undefined;
+  #ended = false;
 
   constructor(
     private readonly dedupe: Dedupe,
@@ -83,35 +87,36 @@ export class Lease {
   ) {}
 
   /**
-   * Renews the lease every third of `leaseMs` until `stop` (a store without
-   * `renew` keeps today's fixed lease): a handler slower than the lease is not run again by a retry.
+   * Keeps the claim alive while the delivery waits (an ordering hold) or its handler
+   * runs: renewed every third of `leaseMs`, so a handler slower than the lease is not
+   * run again by a retry. A store without `renew` keeps a fixed lease.
    */
   keepAlive(): void {
-    const { store, leaseMs } = this.dedupe;
-    if (typeof store.renew !== 'function' || this.#renewal !== undefined) return;
-    this.#renewal = setInterval(() => this.#renew(), Math.max(1, Math.floor(leaseMs / 3)));
-    this.#renewal.unref?.();
+    if (!this.#ended) this.dedupe.keepAlive(this);
   }
 
-  #renew(): void {
-    const renewed = settle(() => this.dedupe.store.renew?.(this.key, this.token, this.dedupe.leaseMs) ?? true);
-    const check = (answer: Settled<boolean>) => {
-      // A failed renewal is retried at the next tick; a refused one means the lease is gone.
-      if (answer.failed || answer.value) return;
-      this.stop();
+  /** Called by the renewal ticker. */
+  renew(): void {
+    if (this.#ended || this.#renewing) return;
+    const { store, leaseMs } = this.dedupe;
+    const answer = settle(() => store.renew?.(this.key, this.token, leaseMs) ?? true);
+    const check = (settled: Settled<boolean>) => {
+      // A failed renewal is tried again at the next tick; a refused one means the claim is gone.
+      if (settled.failed || settled.value || this.#ended) return;
+      this.dedupe.forget(this);
       this.dedupe.report(
         new HookgateError('lease_lost', 'The dedupe claim was lost while the handler ran: another copy may run'),
         this.ctx,
       );
     };
-    if (isThenable(renewed)) renewed.then(check);
-    else check(renewed);
-  }
-
-  stop(): void {
-    if (this.#renewal === undefined) return;
-    clearInterval(this.#renewal);
-    this.#renewal = undefined;
+    if (!isThenable(answer)) {
+      check(answer);
+      return;
+    }
+    this.#renewing = Promise.resolve(answer).then((settled) => {
+      this.#renewing = undefined;
+      check(settled);
+    });
   }
 
   /**
@@ -119,29 +124,36 @@ export class Lease {
    * reported, not returned. Returns a promise only when the store answers with one.
    */
   complete(): Promise<void> | undefined {
-    this.stop();
     const { store, ttlMs } = this.dedupe;
-    return this.#after(
-      settle(() => store.complete(this.key, this.token, ttlMs)),
+    return this.#end(
+      () => settle(() => store.complete(this.key, this.token, ttlMs)),
       'The dedupe store failed to mark the delivery processed',
     );
   }
 
   /** Forgets the claim so the sender's retry is processed. */
   release(): Promise<void> | undefined {
-    this.stop();
-    return this.#after(
-      settle(() => this.dedupe.store.release(this.key, this.token)),
+    return this.#end(
+      () => settle(() => this.dedupe.store.release(this.key, this.token)),
       'The dedupe store failed to release the claim',
     );
   }
 
-  #after(answer: MaybePromise<Settled<boolean>>, failure: string): Promise<void> | undefined {
+  /** Stops renewing and, once no renewal is in flight (it could take the key back), settles the claim. */
+  #end(call: () => MaybePromise<Settled<boolean>>, failure: string): Promise<void> | undefined {
+    this.#ended = true;
+    this.dedupe.forget(this);
+    const renewing = this.#renewing;
+    if (renewing) return renewing.then(() => this.#settled(call(), failure));
+    return this.#settled(call(), failure);
+  }
+
+  #settled(answer: MaybePromise<Settled<boolean>>, failure: string): Promise<void> | undefined {
     const check = (settled: Settled<boolean>) => {
       if (settled.failed) {
         this.dedupe.report(new HookgateError('store_unavailable', failure, { cause: settled.cause }), this.ctx);
       } else if (!settled.value) {
-        // Someone else holds the key now: the lease ran out and another copy claimed it.
+        // Someone else holds the key now (the lease ran out and another copy claimed it), or it is done.
         this.dedupe.report(
           new HookgateError('lease_lost', 'The dedupe claim was taken over before the delivery finished'),
           this.ctx,
@@ -165,6 +177,9 @@ export class Dedupe {
   readonly failOpen: boolean;
   readonly #key: DedupeOptions['key'];
   readonly #scheme: string;
+  /** Leases being kept alive, and one ticker for all of them (a timer per delivery would cost more). */
+  readonly #alive = new Set<Lease>();
+  #ticker: ReturnType<typeof setInterval> | undefined;
 
   constructor(
     options: DedupeOptions,
@@ -201,6 +216,31 @@ export class Dedupe {
     } catch {
       return undefined;
     }
+  }
+
+  /** Whether the store can renew a claim (else a claim is a fixed lease). */
+  get renews(): boolean {
+    return typeof this.store.renew === 'function';
+  }
+
+  keepAlive(lease: Lease): void {
+    if (!this.renews) return;
+    this.#alive.add(lease);
+    if (this.#ticker !== undefined) return;
+    this.#ticker = setInterval(
+      () => {
+        for (const alive of this.#alive) alive.renew();
+      },
+      Math.max(1, Math.floor(this.leaseMs / 3)),
+    );
+    // Renewing is no reason to keep a process alive.
+    this.#ticker.unref?.();
+  }
+
+  forget(lease: Lease): void {
+    if (!this.#alive.delete(lease) || this.#alive.size > 0 || this.#ticker === undefined) return;
+    clearInterval(this.#ticker);
+    this.#ticker = undefined;
   }
 
   /** Claims the key. Throws 409 while another copy runs, 503 when the store fails (unless failing open). */

@@ -40,8 +40,8 @@ export type { TokenOptions } from './schemes/token.js';
 export { token } from './schemes/token.js';
 export type { MemoryStoreOptions } from './stores/memory-store.js';
 export { MemoryStore } from './stores/memory-store.js';
-export type { ClaimResult, CursorListener, DedupeStore, OrderStore } from './stores/store.js';
-export { isOrderStore } from './stores/store.js';
+export type { ClaimResult, CursorListener, DedupeStore, OrderStore, StoreFailureDetails } from './stores/store.js';
+export { isOrderStore, storeReasonOf } from './stores/store.js';
 export type {
   DeliveryContext,
   DeliveryInfo,

@@ -87,6 +87,8 @@ export class ProcessStage {
     }
     const { orderingKey, sequence } = envelope;
     const cursorKey = `${envelope.scheme}:${orderingKey}`;
+    // An ordered event may be held for its predecessors: its claim must outlive the hold.
+    lease?.keepAlive();
     const admission: Admission = await ordering(() =>
       order.sequencer.admit(cursorKey, sequence, heldBytes(envelope.body.length)),
     );
@@ -141,7 +143,6 @@ export class ProcessStage {
       },
       (error: unknown) => {
         timed();
-        lease?.stop();
         throw error;
       },
     );

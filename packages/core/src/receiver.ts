@@ -335,9 +335,9 @@ function resolveOrder(
     );
   }
   const sequencer = new Sequencer(options, store);
-  if (dedupe && dedupe.leaseMs <= sequencer.holdMs) {
-    // A held event keeps its claim while it waits: the lease must outlast the hold.
-    throw configError('dedupe.leaseMs must be longer than order.holdMs');
+  if (dedupe && !dedupe.renews && dedupe.leaseMs <= sequencer.holdMs) {
+    // A held event keeps its claim while it waits: a lease the store cannot renew must outlast the hold.
+    throw configError('dedupe.leaseMs must be longer than order.holdMs (the store cannot renew a claim)');
   }
   return { key: options.key, sequence: options.sequence, sequencer, typedOnly, store };
 }

@@ -7,76 +7,14 @@ import {
   type Scheme,
   standardWebhooks,
 } from '@hookgate/core';
-import {
-  runOrderStoreConformance,
-  runStoreConformance,
-  signGitHub,
-  signStandardWebhooks,
-} from '@hookgate/core/testing';
+import { signGitHub, signStandardWebhooks } from '@hookgate/core/testing';
 import { describe, expect, test } from 'vitest';
-import { deferred, errorCode, post } from './helpers.js';
+import { deferred, errorCode, fixedLeases, post } from './helpers.js';
 
 const secret = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';
 const scheme = standardWebhooks({ secret });
 const body = JSON.stringify({ type: 'invoice.paid', data: { id: 'in_1' } });
 const signed = (id: string) => post(signStandardWebhooks({ secret, body, id }), body);
-
-describe('MemoryStore conformance', () => {
-  runStoreConformance(test, () => new MemoryStore());
-});
-
-describe('MemoryStore ordering conformance', () => {
-  runOrderStoreConformance(test, () => new MemoryStore());
-});
-
-describe('MemoryStore bounds', () => {
-  test('keeps at most maxEntries keys, forgetting the least recently used', async () => {
-    const store = new MemoryStore({ maxEntries: 3 });
-    for (const key of ['a', 'b', 'c', 'd']) {
-      const claim = store.claim(key, 60_000);
-      if (claim.status === 'claimed') store.complete(key, claim.token, 60_000);
-    }
-    expect(store.size).toBe(3);
-    expect(store.claim('a', 60_000).status).toBe('claimed');
-    expect(store.claim('d', 60_000).status).toBe('done');
-  });
-
-  test('a key looked up again (a duplicate, a retry while in flight) outlives keys used less recently', () => {
-    const store = new MemoryStore({ maxEntries: 3 });
-    const a = store.claim('a', 60_000);
-    const b = store.claim('b', 60_000);
-    if (a.status !== 'claimed' || b.status !== 'claimed') throw new Error('claim failed');
-    store.complete('b', b.token, 60_000);
-    expect(store.claim('b', 60_000).status).toBe('done'); // order now: a, b
-    expect(store.claim('a', 60_000).status).toBe('in-flight'); // order now: b, a
-    const c = store.claim('c', 60_000);
-    if (c.status !== 'claimed') throw new Error('claim failed');
-    store.complete('c', c.token, 60_000);
-    store.claim('d', 60_000); // over the bound: `b`, the least recently used, goes
-    expect(store.complete('a', a.token, 60_000)).toBe(true);
-    expect([store.claim('c', 60_000).status, store.claim('b', 60_000).status]).toEqual(['done', 'claimed']);
-  });
-
-  test('a done window never ends early, checked until its last millisecond', () => {
-    const store = new MemoryStore();
-    const claim = store.claim('k', 60_000);
-    if (claim.status !== 'claimed') throw new Error('claim failed');
-    const completedBy = performance.now();
-    store.complete('k', claim.token, 20);
-    let checks = 0;
-    // Every check before completedBy + 20 ms must still see the key as done.
-    for (let now = performance.now(); now < completedBy + 20; now = performance.now()) {
-      const seen = store.claim('k', 60_000).status;
-      if (performance.now() < completedBy + 20) expect(seen).toBe('done');
-      checks++;
-    }
-    expect(checks).toBeGreaterThan(0);
-  });
-
-  test('maxEntries must be a positive integer', () => {
-    expect(() => new MemoryStore({ maxEntries: 0 })).toThrow(/maxEntries/);
-  });
-});
 
 describe('dedupe through the receiver', () => {
   test('concurrent copies: one runs, the others get 409 + Retry-After while it runs, 200 after', async () => {
@@ -121,7 +59,8 @@ describe('dedupe through the receiver', () => {
     const store = new MemoryStore();
     const slow = deferred();
     let calls = 0;
-    const receiver = createReceiver({ scheme, dedupe: { store, leaseMs: 40 } });
+    // Fixed leases: the first owner behaves like a process that stopped renewing.
+    const receiver = createReceiver({ scheme, dedupe: { store: fixedLeases(store), leaseMs: 40 } });
     receiver.on('invoice.paid', async () => {
       calls++;
       if (calls === 1) await slow.promise;
@@ -338,5 +277,41 @@ describe('after the handler: completions the store refuses, and start-up checks'
     const message = (JSON.parse(res.body) as { error: { message: string } }).error.message;
     expect(message).toBe('The dedupe store is unavailable (connection refused)');
     expect(message).not.toContain('10.1.2.3');
+  });
+});
+
+describe('a handler slower than the lease', () => {
+  test('keeps its claim (the lease is renewed): a copy arriving meanwhile gets 409, never a second run', async () => {
+    let runs = 0;
+    const release = deferred();
+    const receiver = createReceiver({ scheme, dedupe: { store: new MemoryStore(), leaseMs: 60 } }).onAny(async () => {
+      runs++;
+      await release.promise;
+    });
+    const first = receiver.handle(signed('msg_slow'));
+    await new Promise((resolve) => setTimeout(resolve, 250)); // four leases long
+    const copy = await receiver.handle(signed('msg_slow'));
+    expect([copy.status, errorCode(copy.body)]).toEqual([409, 'delivery_in_flight']);
+    release.resolve();
+    expect((await first).status).toBe(200);
+    expect(JSON.parse((await receiver.handle(signed('msg_slow'))).body)).toEqual({ status: 'duplicate' });
+    expect(runs).toBe(1);
+  });
+
+  test('a store without renew keeps a fixed lease: after it, a copy may run (documented)', async () => {
+    const fixed = fixedLeases(new MemoryStore());
+    let runs = 0;
+    const release = deferred();
+    const receiver = createReceiver({ scheme, dedupe: { store: fixed, leaseMs: 60 } }).onAny(async () => {
+      runs++;
+      await release.promise;
+    });
+    const first = receiver.handle(signed('msg_fixed'));
+    await new Promise((resolve) => setTimeout(resolve, 150));
+    const copy = receiver.handle(signed('msg_fixed'));
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    release.resolve();
+    await Promise.all([first, copy]);
+    expect(runs).toBe(2);
   });
 });

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { ReceiverRequest } from '@hookgate/core';
+import type { DedupeStore, ReceiverRequest } from '@hookgate/core';
 
 const here = dirname(fileURLToPath(import.meta.url));
 
@@ -45,4 +45,16 @@ export function deferred<T = void>() {
     reject = rej;
   });
   return { promise, resolve, reject };
+}
+
+/**
+ * The store's dedupe operations without `renew`: claims are fixed leases, as a
+ * process that died (and so stopped renewing) leaves them.
+ */
+export function fixedLeases(store: DedupeStore): DedupeStore {
+  return {
+    claim: (key, leaseMs) => store.claim(key, leaseMs),
+    complete: (key, token, ttlMs) => store.complete(key, token, ttlMs),
+    release: (key, token) => store.release(key, token),
+  };
 }

@@ -3,7 +3,7 @@ import { signStandardWebhooks } from '@hookgate/core/testing';
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
 import { z } from 'zod';
-import { errorCode, post } from './helpers.js';
+import { errorCode, fixedLeases, post } from './helpers.js';
 
 const secret = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';
 const scheme = standardWebhooks({ secret });
@@ -257,14 +257,27 @@ describe('strict ordering', () => {
     expect(seen).toEqual(['invoice.paid:-', 'customer.updated:1']);
   });
 
-  test('the dedupe lease must outlast the hold', () => {
-    expect(() =>
-      createReceiver({
-        scheme,
-        dedupe: { leaseMs: 1_000 },
-        order: { ...byCustomer, start: 1, holdMs: 5_000 } as OrderOptions<unknown>,
-      }),
-    ).toThrow(/leaseMs/);
+  test('a lease the store cannot renew must outlast the hold; a renewed one need not', () => {
+    const memory = new MemoryStore();
+    const order = { ...byCustomer, start: 1, holdMs: 5_000, store: memory } as OrderOptions<unknown>;
+    expect(() => createReceiver({ scheme, dedupe: { store: fixedLeases(memory), leaseMs: 1_000 }, order })).toThrow(
+      /leaseMs/,
+    );
+    expect(() => createReceiver({ scheme, dedupe: { store: memory, leaseMs: 1_000 }, order })).not.toThrow();
+  });
+
+  test('a held event keeps its claim past leaseMs: the lease is renewed while it waits', async () => {
+    const store = new MemoryStore();
+    const short = createReceiver({
+      scheme,
+      dedupe: { store, leaseMs: 60 },
+      order: { ...byCustomer, start: 1, holdMs: 2_000, store } as OrderOptions<unknown>,
+    }).onAny(() => {});
+    const waiting = short.handle(update('r', 2));
+    await new Promise((resolve) => setTimeout(resolve, 200)); // three leases long
+    expect(await statusOf(short.handle(update('r', 2)))).toBe('409 delivery_in_flight');
+    expect(await statusOf(short.handle(update('r', 1)))).toBe('processed');
+    expect(await statusOf(waiting)).toBe('processed');
   });
 
   test('cursors are shared through the store: a second receiver on the same store continues the sequence', async () => {
@@ -308,7 +321,8 @@ describe('latest ordering', () => {
       const seen: number[] = [];
       const receiver = createReceiver({
         scheme,
-        dedupe: { store, leaseMs: 50 },
+        // The dying one cannot renew its claim, as a dead process cannot.
+        dedupe: { store: hang ? fixedLeases(store) : store, leaseMs: 50 },
         order: { ...byCustomer, mode: 'latest', holdMs: 20 } as OrderOptions<unknown>,
       });
       receiver.onAny(async (event) => {

@@ -2,8 +2,11 @@
  * One function to send a command, whatever client the app already has.
  * Arguments are strings; the reply is whatever the client decodes
  * (numbers, strings, arrays), read defensively by the store.
+ *
+ * `key` is the one Redis key the command acts on (undefined for a command with
+ * none, such as `CONFIG GET`): a cluster client routes the command by it.
  */
-export type SendCommand = (args: string[]) => Promise<unknown>;
+export type SendCommand = (args: string[], key?: string) => Promise<unknown>;
 
 /** An ioredis `Redis` or `Cluster`: `call(command, args)`; `duplicate()` for ordering notifications. */
 export interface IORedisLike {
@@ -17,6 +20,16 @@ export interface NodeRedisLike {
   duplicate?(): NodeRedisSubscriberLike;
 }
 
+/**
+ * A node-redis v4, v5 or v6 cluster (`createCluster()`): `sendCommand(firstKey, isReadonly, args)`
+ * routes each command to the node that owns its key.
+ */
+export interface NodeRedisClusterLike {
+  sendCommand(firstKey: string | undefined, isReadonly: boolean | undefined, args: string[]): Promise<unknown>;
+  getSlotMaster(slot: number): unknown;
+  duplicate?(): NodeRedisSubscriberLike;
+}
+
 /** The part of an ioredis connection a subscriber needs. */
 export interface IORedisSubscriberLike {
   subscribe(channel: string): Promise<unknown>;
@@ -25,7 +38,7 @@ export interface IORedisSubscriberLike {
   disconnect(): void;
 }
 
-/** The part of a node-redis connection a subscriber needs. */
+/** The part of a node-redis connection (or cluster) a subscriber needs. */
 export interface NodeRedisSubscriberLike {
   connect(): Promise<unknown>;
   subscribe(channel: string, listener: (message: string, channel: string) => void): Promise<unknown>;
@@ -39,13 +52,16 @@ export interface ChannelSubscription {
   close(): void;
 }
 
+export type RedisClientLike = IORedisLike | NodeRedisLike | NodeRedisClusterLike;
+
+/** Opens a subscription to one channel; resolves once Redis confirmed it. */
+export type Subscribe = (channel: string, onMessage: (message: string) => void) => Promise<ChannelSubscription>;
+
 /**
  * A dedicated subscriber connection (a connection in subscribe mode can do
  * nothing else), or undefined when the client cannot make one.
  */
-export function subscriberOf(
-  client: RedisClientLike | undefined,
-): ((channel: string, onMessage: (message: string) => void) => Promise<ChannelSubscription>) | undefined {
+export function subscriberOf(client: RedisClientLike | undefined): Subscribe | undefined {
   if (client === undefined || typeof client.duplicate !== 'function') return undefined;
   if (isIORedis(client)) {
     const duplicate = client.duplicate?.bind(client);
@@ -65,7 +81,7 @@ export function subscriberOf(
       return { close: () => connection.disconnect() };
     };
   }
-  const duplicate = (client as NodeRedisLike).duplicate?.bind(client);
+  const duplicate = (client as NodeRedisLike | NodeRedisClusterLike).duplicate?.bind(client);
   if (!duplicate) return undefined;
   return async (channel, onMessage) => {
     const connection = duplicate();
@@ -85,25 +101,39 @@ export function subscriberOf(
   };
 }
 
-export type RedisClientLike = IORedisLike | NodeRedisLike;
-
 function isIORedis(client: RedisClientLike): client is IORedisLike {
   // ioredis also has a `sendCommand`, which takes its own Command objects: look for `call` first.
   return typeof (client as Partial<IORedisLike>).call === 'function';
 }
 
-export function sendCommandOf(client: RedisClientLike): SendCommand {
-  if (isIORedis(client)) {
-    return ([command, ...args]) => client.call(command ?? '', args);
+function isNodeRedisCluster(client: RedisClientLike): client is NodeRedisClusterLike {
+  return typeof (client as Partial<NodeRedisClusterLike>).getSlotMaster === 'function';
+}
+
+/** Why a value is not a client, in words that never repeat the value (it may be a URL with a password). */
+function notAClient(client: unknown): string {
+  const what = client === null ? 'null' : Array.isArray(client) ? 'an array' : `a ${typeof client}`;
+  const hint =
+    typeof client === 'string'
+      ? ': RedisStore takes the client your app already has, not a URL (new RedisStore({ client: new Redis(url) }))'
+      : '';
+  return `RedisStore: client must be an ioredis client or a node-redis client or cluster, not ${what}${hint}`;
+}
+
+export function sendCommandOf(client: unknown): SendCommand {
+  // Every client is an object; a function would pass for ioredis by its Function.prototype.call.
+  if (typeof client !== 'object' || client === null || Array.isArray(client)) throw new TypeError(notAClient(client));
+  const candidate = client as RedisClientLike;
+  if (isIORedis(candidate)) {
+    // ioredis (a Cluster too) finds the key in the arguments and routes by it.
+    return ([command, ...args]) => candidate.call(command ?? '', args);
   }
-  if ('getSlotMaster' in client) {
-    // A node-redis cluster's sendCommand wants (firstKey, isReadonly, args).
-    throw new TypeError(
-      'RedisStore: for a node-redis cluster pass sendCommand: (args) => cluster.sendCommand(args[3], false, args)',
-    );
+  if (isNodeRedisCluster(candidate) && typeof candidate.sendCommand === 'function') {
+    // Writes and reads alike go to the key's primary: a replica may lag behind a cursor just moved.
+    return (args, key) => candidate.sendCommand(key, false, args);
   }
-  if (typeof (client as Partial<NodeRedisLike>).sendCommand === 'function') {
-    return (args) => client.sendCommand(args);
+  if (typeof (candidate as Partial<NodeRedisLike>).sendCommand === 'function') {
+    return (args) => (candidate as NodeRedisLike).sendCommand(args);
   }
-  throw new TypeError('RedisStore: client must be an ioredis client or a node-redis client (createClient())');
+  throw new TypeError('RedisStore: client must be an ioredis client or a node-redis client or cluster');
 }

@@ -1,4 +1,4 @@
-export type { IORedisLike, NodeRedisLike, RedisClientLike, SendCommand } from './client.js';
+export type { IORedisLike, NodeRedisClusterLike, NodeRedisLike, RedisClientLike, SendCommand } from './client.js';
 export { DEFAULT_PREFIX } from './keys.js';
 export type { RedisStoreOperation, RedisStoreOptions } from './redis-store.js';
 export { RedisStore, RedisStoreError } from './redis-store.js';

@@ -1,15 +1,16 @@
 import { randomUUID } from 'node:crypto';
-import type { ClaimResult, CursorListener, DedupeStore, OrderStore } from '@hookgate/core';
+import type { ClaimResult, CursorListener, DedupeStore, OrderStore, StoreFailureDetails } from '@hookgate/core';
 import { HookgateError } from '@hookgate/core';
 import {
   type ChannelSubscription,
   type RedisClientLike,
   type SendCommand,
+  type Subscribe,
   sendCommandOf,
   subscriberOf,
 } from './client.js';
 import { cursorChannelOf, DEFAULT_PREFIX, keyOf } from './keys.js';
-import { ADVANCE, CLAIM, CLAIM_REPLY, COMPLETE, RAISE, RELEASE, type Script } from './scripts.js';
+import { ADVANCE, CLAIM, CLAIM_REPLY, COMPLETE, RAISE, RELEASE, RENEW, type Script } from './scripts.js';
 
 interface RedisStoreCommonOptions {
   /** Put before every key; give each app (or environment) its own. Default `hookgate:`. */
@@ -25,12 +26,15 @@ interface RedisStoreCommonOptions {
 export type RedisStoreOptions = RedisStoreCommonOptions &
   (
     | {
-        /** An ioredis v5/v6 client (Redis or Cluster) or a node-redis v4–v6 client the app already has. */
+        /** An ioredis v5/v6 client (Redis or Cluster) or a node-redis v4–v6 client or cluster the app already has. */
         client: RedisClientLike;
         sendCommand?: never;
       }
     | {
-        /** Sends one command and resolves with its reply, e.g. `(args) => client.sendCommand(args)`. */
+        /**
+         * Sends one command and resolves with its reply, e.g. `(args) => client.sendCommand(args)`.
+         * Its second argument is the command's key, for routing on a cluster.
+         */
         sendCommand: SendCommand;
         client?: never;
       }
@@ -40,6 +44,8 @@ export type RedisStoreOperation =
   | 'claim'
   | 'complete'
   | 'release'
+  | 'renew'
+  | 'diagnose'
   | 'getCursor'
   | 'advanceCursor'
   | 'raiseCursor'
@@ -47,31 +53,73 @@ export type RedisStoreOperation =
 
 /**
  * Redis failed or did not answer in time. The message names the operation and
- * what went wrong (a timeout, or an error code such as ECONNREFUSED or
- * NOSCRIPT); the original error is the `cause`. No key, token or payload.
+ * what went wrong (a timeout, or a failure such as `connection refused
+ * (ECONNREFUSED)`); `storeReason` is that failure alone, which the receiver puts
+ * in its store_unavailable report; the original error is the `cause`. No host,
+ * URL, key, token or payload.
  */
-export class RedisStoreError extends Error {
+export class RedisStoreError extends Error implements StoreFailureDetails {
   override readonly name = 'RedisStoreError';
   readonly operation: RedisStoreOperation;
   readonly reason: 'timeout' | 'error' | 'unexpected-reply';
+  readonly storeReason: string;
 
-  constructor(operation: RedisStoreOperation, reason: RedisStoreError['reason'], message: string, cause?: unknown) {
-    super(`RedisStore ${operation}: ${message}`, cause === undefined ? undefined : { cause });
+  constructor(operation: RedisStoreOperation, reason: RedisStoreError['reason'], storeReason: string, cause?: unknown) {
+    super(`RedisStore ${operation}: ${storeReason}`, cause === undefined ? undefined : { cause });
     this.operation = operation;
     this.reason = reason;
+    this.storeReason = storeReason;
   }
 }
 
-/** A short, secret-free label for an error: a Node code (ECONNREFUSED) or a Redis error prefix (NOSCRIPT). */
-function errorLabel(error: unknown): string {
-  if (error instanceof Error) {
-    const code = (error as { code?: unknown }).code;
-    if (typeof code === 'string' && /^[A-Z][A-Z0-9_]*$/.test(code)) return code;
-    const prefix = /^([A-Z][A-Z0-9_]{2,})\b/.exec(error.message)?.[1];
-    if (prefix) return prefix;
-    return error.name;
-  }
-  return typeof error;
+/** Node and Redis error codes, in words. */
+const FAILURES: Readonly<Record<string, string>> = {
+  ECONNREFUSED: 'connection refused',
+  ECONNRESET: 'connection reset',
+  EPIPE: 'connection closed',
+  ETIMEDOUT: 'connect timeout',
+  ENOTFOUND: 'host not found',
+  EAI_AGAIN: 'host not found',
+  EHOSTUNREACH: 'host unreachable',
+  ENETUNREACH: 'network unreachable',
+  NOAUTH: 'authentication required',
+  WRONGPASS: 'authentication failed',
+  NOPERM: 'permission denied',
+  READONLY: 'read-only replica',
+  OOM: 'out of memory',
+  LOADING: 'loading its data',
+  MASTERDOWN: 'primary down',
+  CLUSTERDOWN: 'cluster down',
+  BUSY: 'busy with a script',
+  MaxRetriesPerRequestError: 'gave up after maxRetriesPerRequest reconnects',
+  ClientClosedError: 'client closed',
+  ClientOfflineError: 'client offline',
+  SocketClosedUnexpectedlyError: 'connection closed',
+};
+
+/** Error messages of the clients that carry no code, and never a host or URL. */
+const FAILURE_MESSAGES: readonly [RegExp, string][] = [
+  [/^Connection is closed/, 'connection closed'],
+  [/^Stream isn't writeable/, 'connection closed'],
+  [/^The client is closed/, 'client closed'],
+  [/^The client is offline/, 'client offline'],
+];
+
+/**
+ * A short, secret-free account of a failure: words and a Node code
+ * (`connection refused (ECONNREFUSED)`) or a Redis error prefix (`NOPERM`).
+ */
+function failureOf(error: unknown): string {
+  if (!(error instanceof Error)) return `failed (${typeof error})`;
+  const code = (error as { code?: unknown }).code;
+  // A client's own error class often keeps the name 'Error' (node-redis' ClientClosedError does).
+  const className = error.name === 'Error' ? error.constructor.name || error.name : error.name;
+  const label =
+    typeof code === 'string' && /^[A-Z][A-Z0-9_]*$/.test(code)
+      ? code
+      : (/^([A-Z][A-Z0-9_]{2,})\b/.exec(error.message)?.[1] ?? className);
+  const words = FAILURES[label] ?? FAILURE_MESSAGES.find(([pattern]) => pattern.test(error.message))?.[1];
+  return words === undefined ? `failed (${label})` : `${words} (${label})`;
 }
 
 const isNoScript = (error: unknown) => error instanceof Error && error.message.includes('NOSCRIPT');
@@ -104,6 +152,7 @@ export class RedisStore implements DedupeStore, OrderStore {
   readonly #channel: string;
   readonly #listeners = new Set<CursorListener>();
   #subscription: Promise<ChannelSubscription> | undefined;
+  #diagnosis: Promise<readonly string[]> | undefined;
 
   constructor(options: RedisStoreOptions) {
     if (options === null || typeof options !== 'object') {
@@ -117,7 +166,7 @@ export class RedisStore implements DedupeStore, OrderStore {
         throw new HookgateError('invalid_configuration', 'RedisStore: sendCommand must be a function');
       }
       this.#send = options.sendCommand;
-    } else if (options.client !== undefined && options.client !== null) {
+    } else if (options.client !== undefined) {
       try {
         this.#send = sendCommandOf(options.client);
       } catch (error) {
@@ -132,12 +181,13 @@ export class RedisStore implements DedupeStore, OrderStore {
     this.prefix = prefix;
     this.commandTimeoutMs = Number(wholeMs(options.commandTimeoutMs ?? 1000, 'commandTimeoutMs'));
     this.#channel = cursorChannelOf(prefix);
-    const subscribe = subscriberOf(options.client ?? undefined);
+    const subscribe = subscriberOf(options.client);
     if (subscribe) this.onCursorChange = (listener) => this.#listen(subscribe, listener);
   }
 
   async getCursor(key: string): Promise<number | undefined> {
-    const reply = await this.#bounded('getCursor', this.#send(['GET', this.#cursorKey(key)]));
+    const cursorKey = this.#cursorKey(key);
+    const reply = await this.#bounded('getCursor', this.#send(['GET', cursorKey], cursorKey));
     return cursorOf(reply);
   }
 
@@ -158,39 +208,46 @@ export class RedisStore implements DedupeStore, OrderStore {
     const args = [String(next), wholeMs(ttlMs, 'ttlMs'), this.#channel, key];
     const reply = await this.#bounded('raiseCursor', this.#eval(RAISE, this.#cursorKey(key), args));
     if (!Array.isArray(reply)) {
-      throw new RedisStoreError('raiseCursor', 'unexpected-reply', 'Redis answered with an unexpected reply');
+      throw new RedisStoreError('raiseCursor', 'unexpected-reply', 'unexpected reply from Redis');
     }
     return { raised: Number(reply[0]) === 1, previous: cursorOf(reply[1]) };
   }
 
-  async #listen(
-    subscribe: NonNullable<ReturnType<typeof subscriberOf>>,
-    listener: CursorListener,
-  ): Promise<() => void> {
+  async #listen(subscribe: Subscribe, listener: CursorListener): Promise<() => void> {
     this.#listeners.add(listener);
-    if (!this.#subscription) {
-      const opening = subscribe(this.#channel, (message) => this.#announce(message));
-      this.#subscription = opening;
-      opening.catch(() => {
-        if (this.#subscription === opening) this.#subscription = undefined;
-      });
-    }
+    this.#subscription ??= this.#open(subscribe);
     try {
       await this.#bounded('subscribe', this.#subscription);
     } catch (error) {
+      // Timed out or refused: the next listener opens a new subscription, and one
+      // that Redis confirms after we gave up is closed (see #closeIfUnused).
       this.#listeners.delete(listener);
+      this.#closeIfUnused();
       throw error;
     }
     return () => {
       this.#listeners.delete(listener);
-      if (this.#listeners.size > 0 || !this.#subscription) return;
-      const closing = this.#subscription;
-      this.#subscription = undefined;
-      closing.then(
-        (subscription) => subscription.close(),
-        () => {},
-      );
+      this.#closeIfUnused();
     };
+  }
+
+  #open(subscribe: Subscribe): Promise<ChannelSubscription> {
+    const opening = subscribe(this.#channel, (message) => this.#announce(message));
+    opening.catch(() => {
+      if (this.#subscription === opening) this.#subscription = undefined;
+    });
+    return opening;
+  }
+
+  /** With no listener left, the subscription is closed: now, or as soon as it opens. */
+  #closeIfUnused(): void {
+    if (this.#listeners.size > 0 || !this.#subscription) return;
+    const closing = this.#subscription;
+    this.#subscription = undefined;
+    closing.then(
+      (subscription) => subscription.close(),
+      () => {},
+    );
   }
 
   /** `<cursor>:<ordering key>` from the channel, to every listener. */
@@ -230,7 +287,7 @@ export class RedisStore implements DedupeStore, OrderStore {
       const ttl = Array.isArray(reply) ? Number(reply[1]) : Number.NaN;
       return { status: 'in-flight', retryAfterMs: ttl > 0 ? ttl : undefined };
     }
-    throw new RedisStoreError('claim', 'unexpected-reply', 'Redis answered with an unexpected reply');
+    throw new RedisStoreError('claim', 'unexpected-reply', 'unexpected reply from Redis');
   }
 
   async complete(key: string, token: string, ttlMs: number): Promise<boolean> {
@@ -239,6 +296,42 @@ export class RedisStore implements DedupeStore, OrderStore {
       this.#eval(COMPLETE, this.#key(key), [`c:${token}`, wholeMs(ttlMs, 'ttlMs')]),
     );
     return Number(reply) === 1;
+  }
+
+  async renew(key: string, token: string, leaseMs: number): Promise<boolean> {
+    const reply = await this.#bounded(
+      'renew',
+      this.#eval(RENEW, this.#key(key), [`c:${token}`, wholeMs(leaseMs, 'leaseMs')]),
+    );
+    return Number(reply) === 1;
+  }
+
+  /**
+   * Warns unless Redis' `maxmemory-policy` is `noeviction`: under any other policy a
+   * Redis that reaches `maxmemory` evicts keys with a TTL (every hookgate key has
+   * one), and a delivery whose dedupe key was evicted is processed again. Checked
+   * once (`CONFIG GET`); when Redis refuses CONFIG, says it could not be checked.
+   */
+  diagnose(): Promise<readonly string[]> {
+    this.#diagnosis ??= this.#evictionWarning().then((warning) => (warning === undefined ? [] : [warning]));
+    return this.#diagnosis;
+  }
+
+  async #evictionWarning(): Promise<string | undefined> {
+    const consequence = 'Redis may evict dedupe keys, and a delivery whose key was evicted is processed again';
+    let reply: unknown;
+    try {
+      reply = await this.#bounded('diagnose', this.#send(['CONFIG', 'GET', 'maxmemory-policy']));
+    } catch (error) {
+      const why = error instanceof RedisStoreError ? error.storeReason : 'failed';
+      return `RedisStore: could not check Redis' maxmemory-policy (CONFIG GET: ${why}). Unless it is noeviction, ${consequence}.`;
+    }
+    const policy = policyOf(reply);
+    if (policy === undefined) {
+      return `RedisStore: could not check Redis' maxmemory-policy (CONFIG GET gave no policy). Unless it is noeviction, ${consequence}.`;
+    }
+    if (policy === 'noeviction') return undefined;
+    return `RedisStore: Redis' maxmemory-policy is ${policy}, not noeviction: once Redis reaches maxmemory, ${consequence} (every hookgate key has a TTL). Set maxmemory-policy noeviction.`;
   }
 
   async release(key: string, token: string): Promise<boolean> {
@@ -254,10 +347,10 @@ export class RedisStore implements DedupeStore, OrderStore {
   async #eval(script: Script, key: string, args: string[]): Promise<unknown> {
     const tail = [String(script.keys), key, ...args];
     try {
-      return await this.#send(['EVALSHA', script.sha1, ...tail]);
+      return await this.#send(['EVALSHA', script.sha1, ...tail], key);
     } catch (error) {
       if (!isNoScript(error)) throw error;
-      return await this.#send(['EVAL', script.source, ...tail]);
+      return await this.#send(['EVAL', script.source, ...tail], key);
     }
   }
 
@@ -271,7 +364,9 @@ export class RedisStore implements DedupeStore, OrderStore {
       let timedOut = false;
       const timer = setTimeout(() => {
         timedOut = true;
-        reject(new RedisStoreError(operation, 'timeout', `Redis did not answer within ${this.commandTimeoutMs} ms`));
+        reject(
+          new RedisStoreError(operation, 'timeout', `timeout: Redis did not answer within ${this.commandTimeoutMs} ms`),
+        );
       }, this.commandTimeoutMs);
       timer.unref?.();
       pending.then(
@@ -282,7 +377,7 @@ export class RedisStore implements DedupeStore, OrderStore {
         },
         (error: unknown) => {
           clearTimeout(timer);
-          if (!timedOut) reject(new RedisStoreError(operation, 'error', `Redis failed (${errorLabel(error)})`, error));
+          if (!timedOut) reject(new RedisStoreError(operation, 'error', failureOf(error), error));
         },
       );
     });
@@ -300,4 +395,15 @@ function codeOf(reply: unknown): number | undefined {
   const first = Array.isArray(reply) ? reply[0] : undefined;
   const code = Number(first);
   return Number.isInteger(code) ? code : undefined;
+}
+
+/** The policy from CONFIG GET's reply: `[name, value]` (RESP2), or a map or object (RESP3). */
+function policyOf(reply: unknown): string | undefined {
+  let value: unknown;
+  if (Array.isArray(reply)) value = reply[1];
+  else if (reply instanceof Map) value = reply.get('maxmemory-policy');
+  else if (typeof reply === 'object' && reply !== null) value = (reply as Record<string, unknown>)['maxmemory-policy'];
+  const text = value === undefined || value === null ? '' : String(value);
+  // A policy is a short lower-case word: anything else is not echoed.
+  return /^[a-z][a-z-]{0,39}$/.test(text) ? text : undefined;
 }

@@ -48,14 +48,36 @@ return {1, ttl}
 
 /**
  * COMPLETE  KEYS[1] = dedupe key   ARGV[1] = `c:<token>`   ARGV[2] = window ms
- * Returns 1 when the token owned the claim and the key is now done, else 0.
+ * Returns 1 when nobody else holds the key (the token's claim, or no key: the
+ * lease ran out and no one claimed it since) and it is now done; 0 when another
+ * owner holds a live claim or the key is already done (left as it is).
  */
 export const COMPLETE = script(
   'complete',
   1,
   `
-if redis.call('GET', KEYS[1]) == ARGV[1] then
+local value = redis.call('GET', KEYS[1])
+if value == false or value == ARGV[1] then
   redis.call('SET', KEYS[1], 'd', 'PX', ARGV[2])
+  return 1
+end
+return 0
+`,
+);
+
+/**
+ * RENEW  KEYS[1] = dedupe key   ARGV[1] = `c:<token>`   ARGV[2] = lease ms
+ * Returns 1 when nobody else holds the key and the token's claim now ends
+ * ARGV[2] ms from now (taken again when its lease had run out); 0 when another
+ * owner holds a live claim or the key is done.
+ */
+export const RENEW = script(
+  'renew',
+  1,
+  `
+local value = redis.call('GET', KEYS[1])
+if value == false or value == ARGV[1] then
+  redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
   return 1
 end
 return 0
@@ -120,4 +142,4 @@ return {0, current}
 `,
 );
 
-export const SCRIPTS = [CLAIM, COMPLETE, RELEASE, ADVANCE, RAISE] as const;
+export const SCRIPTS = [CLAIM, COMPLETE, RENEW, RELEASE, ADVANCE, RAISE] as const;

@@ -1,22 +1,37 @@
-import { MemoryStore } from '@hookgate/core';
 import { runOrderStoreConformance, runStoreConformance } from '@hookgate/core/testing';
-import { RedisStore } from '@hookgate/redis';
-import { Redis } from 'ioredis';
+import { RedisStore, type RedisStoreOptions } from '@hookgate/redis';
+import { Cluster, Redis } from 'ioredis';
 import { Redis as RedisV6 } from 'ioredis-v6';
-import { createClient } from 'redis';
-import { createClient as createClientV4 } from 'redis-v4';
+import { createClient, createCluster } from 'redis';
+import { createClient as createClientV4, createCluster as createClusterV4 } from 'redis-v4';
 import { createClient as createClientV6 } from 'redis-v6';
 import { afterAll, beforeAll, describe, test } from 'vitest';
-import { describeWithRedis, REDIS_HOST, REDIS_PORT } from './redis-server.js';
+import {
+  describeWithRedis,
+  REDIS_HOST,
+  REDIS_PORT,
+  RUN_PREFIX,
+  removeRunKeysAfterAll,
+  startThrowawayCluster,
+  type ThrowawayCluster,
+} from './redis-server.js';
 import { RespClient } from './resp-client.js';
 
 // Redis expires keys to the millisecond, but the expiry tests sleep a few
 // multiples of this; 150 ms keeps them clear of scheduler noise on a busy box.
 const shortMs = 150;
 
-describe('MemoryStore', () => {
-  runStoreConformance(test, () => new MemoryStore(), { shortMs });
-});
+// MemoryStore runs the same suites in packages/core/test/memory-store.test.ts.
+
+removeRunKeysAfterAll();
+
+/** Both suites over stores made by `options` (which gives the client), under this run's prefix. */
+function runBothSuites(options: () => Omit<RedisStoreOptions, 'prefix'>): void {
+  const make = ({ prefix }: { prefix: string }) =>
+    new RedisStore({ ...options(), prefix: `${RUN_PREFIX}${prefix}` } as RedisStoreOptions);
+  runStoreConformance(test, make, { shortMs });
+  runOrderStoreConformance(test, make, { shortMs });
+}
 
 describeWithRedis('RedisStore over ioredis v5', () => {
   let client: Redis;
@@ -24,8 +39,7 @@ describeWithRedis('RedisStore over ioredis v5', () => {
     client = new Redis({ host: REDIS_HOST, port: REDIS_PORT, lazyConnect: false });
   });
   afterAll(() => client.quit());
-  runStoreConformance(test, ({ prefix }) => new RedisStore({ client, prefix: `test:${prefix}` }), { shortMs });
-  runOrderStoreConformance(test, ({ prefix }) => new RedisStore({ client, prefix: `test:${prefix}` }), { shortMs });
+  runBothSuites(() => ({ client }));
 });
 
 describeWithRedis('RedisStore over ioredis v6', () => {
@@ -34,8 +48,7 @@ describeWithRedis('RedisStore over ioredis v6', () => {
     client = new RedisV6({ host: REDIS_HOST, port: REDIS_PORT });
   });
   afterAll(() => client.quit());
-  runStoreConformance(test, ({ prefix }) => new RedisStore({ client, prefix: `test:${prefix}` }), { shortMs });
-  runOrderStoreConformance(test, ({ prefix }) => new RedisStore({ client, prefix: `test:${prefix}` }), { shortMs });
+  runBothSuites(() => ({ client }));
 });
 
 describeWithRedis('RedisStore over node-redis v6', () => {
@@ -45,8 +58,7 @@ describeWithRedis('RedisStore over node-redis v6', () => {
     await client.connect();
   });
   afterAll(() => client.close());
-  runStoreConformance(test, ({ prefix }) => new RedisStore({ client, prefix: `test:${prefix}` }), { shortMs });
-  runOrderStoreConformance(test, ({ prefix }) => new RedisStore({ client, prefix: `test:${prefix}` }), { shortMs });
+  runBothSuites(() => ({ client }));
 });
 
 describeWithRedis('RedisStore over node-redis v5', () => {
@@ -56,8 +68,7 @@ describeWithRedis('RedisStore over node-redis v5', () => {
     await client.connect();
   });
   afterAll(() => client.close());
-  runStoreConformance(test, ({ prefix }) => new RedisStore({ client, prefix: `test:${prefix}` }), { shortMs });
-  runOrderStoreConformance(test, ({ prefix }) => new RedisStore({ client, prefix: `test:${prefix}` }), { shortMs });
+  runBothSuites(() => ({ client }));
 });
 
 describeWithRedis('RedisStore over node-redis v4', () => {
@@ -67,8 +78,7 @@ describeWithRedis('RedisStore over node-redis v4', () => {
     await client.connect();
   });
   afterAll(() => client.quit());
-  runStoreConformance(test, ({ prefix }) => new RedisStore({ client, prefix: `test:${prefix}` }), { shortMs });
-  runOrderStoreConformance(test, ({ prefix }) => new RedisStore({ client, prefix: `test:${prefix}` }), { shortMs });
+  runBothSuites(() => ({ client }));
 });
 
 describeWithRedis('RedisStore over a bare sendCommand function', () => {
@@ -77,16 +87,57 @@ describeWithRedis('RedisStore over a bare sendCommand function', () => {
     resp = await RespClient.connect(REDIS_PORT, REDIS_HOST);
   });
   afterAll(() => resp.close());
-  runStoreConformance(
-    test,
-    ({ prefix }) => new RedisStore({ sendCommand: resp.sendCommand, prefix: `test:${prefix}` }),
-    {
-      shortMs,
-    },
-  );
-  runOrderStoreConformance(
-    test,
-    ({ prefix }) => new RedisStore({ sendCommand: resp.sendCommand, prefix: `test:${prefix}` }),
-    { shortMs },
-  );
+  runBothSuites(() => ({ sendCommand: resp.sendCommand }));
 });
+
+describeWithRedis(
+  'RedisStore on a three-node Redis Cluster',
+  () => {
+    let cluster: ThrowawayCluster;
+    const rootNodes = () => cluster.ports.map((port) => ({ url: `redis://${REDIS_HOST}:${port}` }));
+    beforeAll(async () => {
+      cluster = await startThrowawayCluster(3);
+    }, 30_000);
+    afterAll(() => cluster?.dispose());
+
+    describe('ioredis Cluster', () => {
+      let client: Cluster;
+      beforeAll(() => {
+        client = new Cluster(cluster.ports.map((port) => ({ host: REDIS_HOST, port })));
+      });
+      afterAll(() => client.quit());
+      runBothSuites(() => ({ client }));
+    });
+
+    describe('node-redis v5 cluster, passed as the client', () => {
+      let client: ReturnType<typeof createCluster>;
+      beforeAll(async () => {
+        client = createCluster({ rootNodes: rootNodes() });
+        await client.connect();
+      });
+      afterAll(() => client.close());
+      runBothSuites(() => ({ client }));
+    });
+
+    describe('node-redis v4 cluster, passed as the client', () => {
+      let client: ReturnType<typeof createClusterV4>;
+      beforeAll(async () => {
+        client = createClusterV4({ rootNodes: rootNodes() });
+        await client.connect();
+      });
+      afterAll(() => client.quit());
+      runBothSuites(() => ({ client }));
+    });
+
+    describe('node-redis v5 cluster through sendCommand, routed by its key argument', () => {
+      let client: ReturnType<typeof createCluster>;
+      beforeAll(async () => {
+        client = createCluster({ rootNodes: rootNodes() });
+        await client.connect();
+      });
+      afterAll(() => client.close());
+      runBothSuites(() => ({ sendCommand: (args, key) => client.sendCommand(key, false, args) }));
+    });
+  },
+  { needsBinary: true },
+);

@@ -10,7 +10,17 @@ import { signStandardWebhooks } from '@hookgate/core/testing';
 import { RedisStore } from '@hookgate/redis';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, expect, test } from 'vitest';
-import { describeWithRedis, REDIS_HOST, REDIS_PORT, startThrowawayRedis, type ThrowawayRedis } from './redis-server.js';
+import {
+  describeWithRedis,
+  REDIS_HOST,
+  REDIS_PORT,
+  RUN_PREFIX,
+  removeRunKeysAfterAll,
+  startThrowawayRedis,
+  type ThrowawayRedis,
+} from './redis-server.js';
+
+removeRunKeysAfterAll();
 
 const secret = `whsec_${Buffer.from('hookgate-redis-ordering').toString('base64')}`;
 const scheme = standardWebhooks({ secret });
@@ -46,7 +56,7 @@ describeWithRedis(
     });
 
     test('a held event wakes through pub/sub when another receiver advances the cursor', async () => {
-      const prefix = `test:${randomUUID()}:`;
+      const prefix = `${RUN_PREFIX}${randomUUID()}:`;
       // The poll is far beyond the test's time limit: only a notification can wake the held event in time.
       const a = createReceiver({
         scheme,

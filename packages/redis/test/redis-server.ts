@@ -4,11 +4,13 @@
  * without disturbing anyone else. No mocks.
  */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { connect, createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, test } from 'vitest';
+import { afterAll, describe, test } from 'vitest';
+import { RespClient } from './resp-client.js';
 
 export const REDIS_HOST = '127.0.0.1';
 export const REDIS_PORT = 6379;
@@ -35,6 +37,35 @@ export function pingRedis(port: number, host = REDIS_HOST, timeoutMs = 1000): Pr
 }
 
 export const redisUp = await pingRedis(REDIS_PORT);
+
+/**
+ * Every key a test file writes to the shared Redis lives under this prefix,
+ * unique to the run (and the file: each runs in a worker of its own), so
+ * `removeRunKeysAfterAll` can delete them all at the end.
+ */
+export const RUN_PREFIX = `test:${randomUUID()}:`;
+
+/** Deletes every key under RUN_PREFIX from the shared Redis after the file's tests (call once per file). */
+export function removeRunKeysAfterAll(): void {
+  afterAll(async () => {
+    if (!redisUp) return;
+    const resp = await RespClient.connect(REDIS_PORT, REDIS_HOST);
+    try {
+      let cursor = '0';
+      do {
+        const [next, keys] = (await resp.sendCommand(['SCAN', cursor, 'MATCH', `${RUN_PREFIX}*`, 'COUNT', '1000'])) as [
+          string,
+          string[],
+        ];
+        if (keys.length > 0) await resp.sendCommand(['UNLINK', ...keys]);
+        cursor = next;
+      } while (cursor !== '0');
+    } finally {
+      resp.close();
+    }
+  });
+}
+
 export const redisServerBinary = spawnSync('redis-server', ['--version']).status === 0;
 
 /**
@@ -151,4 +182,75 @@ export async function startSilentServer(): Promise<{ port: number; close(): Prom
         server.close(() => resolve());
       }),
   };
+}
+
+export interface ThrowawayCluster {
+  /** The nodes' client ports, in slot order: node i owns the i-th third of the slots (for 3 nodes). */
+  readonly ports: readonly number[];
+  dispose(): Promise<void>;
+}
+
+/**
+ * A Redis Cluster of our own: `nodes` primaries on free ports, the 16384 slots
+ * split evenly between them, no replicas. Resolves once every node reports
+ * `cluster_state:ok`.
+ */
+export async function startThrowawayCluster(nodes = 3): Promise<ThrowawayCluster> {
+  const dir = mkdtempSync(join(tmpdir(), 'hookgate-cluster-'));
+  const children: ChildProcess[] = [];
+  const ports: number[] = [];
+  const busPorts: number[] = [];
+  const dispose = async () => {
+    await Promise.all(
+      children.map(async (child) => {
+        if (child.exitCode !== null) return;
+        const exited = new Promise((resolve) => child.once('exit', resolve));
+        child.kill('SIGTERM');
+        await exited;
+      }),
+    );
+    rmSync(dir, { recursive: true, force: true });
+  };
+  try {
+    for (let i = 0; i < nodes; i++) {
+      const [port, busPort] = [await freePort(), await freePort()];
+      ports.push(port);
+      busPorts.push(busPort);
+      const args = ['--port', String(port), '--cluster-port', String(busPort), '--bind', REDIS_HOST];
+      args.push('--cluster-enabled', 'yes', '--cluster-config-file', join(dir, `nodes-${port}.conf`));
+      args.push('--save', '', '--appendonly', 'no', '--dir', dir, '--daemonize', 'no');
+      children.push(spawn('redis-server', args, { stdio: 'ignore' }));
+    }
+    for (const port of ports) {
+      let up = false;
+      for (let i = 0; i < 100 && !up; i++) {
+        up = await pingRedis(port, REDIS_HOST, 200);
+        if (!up) await sleep(50);
+      }
+      if (!up) throw new Error(`cluster node on port ${port} did not start`);
+    }
+    const admins = await Promise.all(ports.map((port) => RespClient.connect(port, REDIS_HOST)));
+    try {
+      const share = Math.floor(16384 / nodes);
+      for (const [i, admin] of admins.entries()) {
+        const last = i === nodes - 1 ? 16383 : (i + 1) * share - 1;
+        await admin.sendCommand(['CLUSTER', 'ADDSLOTSRANGE', String(i * share), String(last)]);
+        if (i > 0) await admin.sendCommand(['CLUSTER', 'MEET', REDIS_HOST, String(ports[0]), String(busPorts[0])]);
+      }
+      for (const admin of admins) {
+        let ok = false;
+        for (let i = 0; i < 200 && !ok; i++) {
+          ok = String(await admin.sendCommand(['CLUSTER', 'INFO'])).includes('cluster_state:ok');
+          if (!ok) await sleep(50);
+        }
+        if (!ok) throw new Error('the throwaway cluster did not reach cluster_state:ok');
+      }
+    } finally {
+      for (const admin of admins) admin.close();
+    }
+  } catch (error) {
+    await dispose();
+    throw error;
+  }
+  return { ports, dispose };
 }

@@ -91,6 +91,23 @@ export function runOrderStoreConformance(
     timeout,
   );
 
+  test(
+    'each change starts the expiry again',
+    async () => {
+      const store = await fresh();
+      const [advanced, raised] = [key(), key()];
+      await store.advanceCursor(advanced, undefined, 1, shortMs * 3);
+      await store.raiseCursor(raised, 1, shortMs * 3);
+      await sleep(shortMs * 2);
+      expect((await store.advanceCursor(advanced, 1, 2, shortMs * 3)) === true, 'could not advance');
+      expect((await store.raiseCursor(raised, 2, shortMs * 3)).raised, 'could not raise');
+      await sleep(shortMs * 2); // four shortMs after the first change, two after the second
+      expect((await store.getCursor(advanced)) === 2, 'an advance did not start the expiry again');
+      expect((await store.getCursor(raised)) === 2, 'a raise did not start the expiry again');
+    },
+    timeout,
+  );
+
   test('prefixes and keys isolate cursors', async () => {
     const a = await fresh();
     const b = await fresh();

@@ -10,6 +10,12 @@ export type MakeStore = (options: { prefix: string }) => DedupeStore | Promise<D
 export interface StoreConformanceOptions {
   /** Lease used by the expiry tests; raise it for a store with coarse expiry. Default 60 ms. */
   shortMs?: number;
+  /**
+   * `false` declares a store without `renew` (optional in the contract): its renew
+   * tests are replaced by one that checks it has none. Without `renew`, a handler
+   * slower than `leaseMs` may run twice. Default true: the store must offer `renew`.
+   */
+  renew?: boolean;
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -114,11 +120,33 @@ export function runStoreConformance(
     expect((await store.complete(k, first.token, longMs)) === false, 'the released token still completed');
   });
 
-  test('operations on missing keys report false', async () => {
+  test('release of a missing key reports false', async () => {
     const store = await fresh();
-    expect((await store.complete(key(), 'token', longMs)) === false, 'complete of a missing key returned true');
     expect((await store.release(key(), 'token')) === false, 'release of a missing key returned true');
   });
+
+  test('complete of a key nobody holds marks it done', async () => {
+    const store = await fresh();
+    const k = key();
+    expect((await store.complete(k, 'token', longMs)) === true, 'complete of a missing key was refused');
+    const again = await store.claim(k, longMs);
+    expect(again.status === 'done', `expected done, got ${again.status}`);
+  });
+
+  test(
+    'complete after the lease ran out, with no other claim since, marks the key done',
+    async () => {
+      const store = await fresh();
+      const k = key();
+      const claim = await store.claim(k, shortMs);
+      expect(claim.status === 'claimed', 'claim failed');
+      await sleep(shortMs * 3);
+      expect((await store.complete(k, claim.token, longMs)) === true, 'the owner of a lapsed lease could not complete');
+      const again = await store.claim(k, longMs);
+      expect(again.status === 'done', `expected done, got ${again.status}`);
+    },
+    timeout,
+  );
 
   test(
     'an expired lease lets a new owner in, and fences the old one',
@@ -244,5 +272,147 @@ export function runStoreConformance(
       again.slice(1).every((c) => c.status === 'in-flight'),
       'completing one odd key disturbed another',
     );
+  });
+
+  if (options.renew === false) {
+    test('the store has no renew, as declared', async () => {
+      const store = await fresh();
+      expect(store.renew === undefined, 'the store offers renew: drop { renew: false } so its renew is tested');
+    });
+  } else {
+    runRenewConformance(test, fresh, key, shortMs, timeout);
+  }
+}
+
+/**
+ * `renew` extends a claim for its owner, and only while nobody else holds the
+ * key: the same rule as `complete`.
+ */
+function runRenewConformance(
+  test: ConformanceTest,
+  fresh: () => DedupeStore | Promise<DedupeStore>,
+  key: () => string,
+  shortMs: number,
+  timeout: number,
+): void {
+  const longMs = 60_000;
+  const withRenew = async () => {
+    const store = await fresh();
+    expect(
+      typeof store.renew === 'function',
+      'the store has no renew: a handler slower than leaseMs may run twice (declare it with { renew: false })',
+    );
+    return { store, renew: store.renew.bind(store) };
+  };
+
+  test(
+    'renew by the owner keeps the claim past its first lease',
+    async () => {
+      const { store, renew } = await withRenew();
+      const k = key();
+      const claim = await store.claim(k, shortMs * 2);
+      expect(claim.status === 'claimed', 'claim failed');
+      // Renewed each lease-half, the claim outlives its first lease several times over.
+      for (let i = 0; i < 5; i++) {
+        await sleep(shortMs);
+        expect((await renew(k, claim.token, shortMs * 2)) === true, `renewal ${i + 1} by the owner was refused`);
+      }
+      const during = await store.claim(k, longMs);
+      expect(during.status === 'in-flight', `a renewed claim let a copy in: ${during.status}`);
+      if (during.retryAfterMs !== undefined) {
+        expect(during.retryAfterMs <= shortMs * 2, 'retryAfterMs must lie within the renewed lease');
+      }
+      expect((await store.complete(k, claim.token, longMs)) === true, 'the owner could not complete after renewing');
+      expect((await store.claim(k, longMs)).status === 'done', 'the key is not done');
+    },
+    timeout,
+  );
+
+  test('renew extends the lease to leaseMs from now', async () => {
+    const { store, renew } = await withRenew();
+    const k = key();
+    const claim = await store.claim(k, shortMs * 2);
+    expect(claim.status === 'claimed', 'claim failed');
+    expect((await renew(k, claim.token, longMs)) === true, 'renewal by the owner was refused');
+    const copy = await store.claim(k, longMs);
+    expect(copy.status === 'in-flight', `expected in-flight, got ${copy.status}`);
+    if (copy.retryAfterMs !== undefined) {
+      expect(copy.retryAfterMs > longMs / 2, `the lease was not extended: ${copy.retryAfterMs} ms left`);
+    }
+  });
+
+  test('renew by a stranger is refused and leaves the claim alone', async () => {
+    const { store, renew } = await withRenew();
+    const k = key();
+    const claim = await store.claim(k, longMs);
+    expect(claim.status === 'claimed', 'claim failed');
+    expect((await renew(k, 'not-the-owner', longMs)) === false, 'a stranger renewed the claim');
+    expect((await store.complete(k, 'not-the-owner', longMs)) === false, 'a stranger completed after renewing');
+    expect((await store.complete(k, claim.token, longMs)) === true, 'the owner lost its claim to a stranger');
+  });
+
+  test('renew of a done key is refused and leaves it done', async () => {
+    const { store, renew } = await withRenew();
+    const k = key();
+    const claim = await store.claim(k, longMs);
+    expect(claim.status === 'claimed', 'claim failed');
+    expect((await store.complete(k, claim.token, longMs)) === true, 'the owner could not complete');
+    expect((await renew(k, claim.token, longMs)) === false, 'a done key was renewed');
+    expect((await store.claim(k, longMs)).status === 'done', 'renew undid a done key');
+  });
+
+  test(
+    'renew after the lease ran out, with no other claim since, takes the key back for the owner',
+    async () => {
+      const { store, renew } = await withRenew();
+      const k = key();
+      const claim = await store.claim(k, shortMs);
+      expect(claim.status === 'claimed', 'claim failed');
+      await sleep(shortMs * 3);
+      expect((await renew(k, claim.token, longMs)) === true, 'the owner of a lapsed lease could not renew');
+      const copy = await store.claim(k, longMs);
+      expect(copy.status === 'in-flight', `a copy got in after the owner renewed: ${copy.status}`);
+      expect((await store.complete(k, claim.token, longMs)) === true, 'the owner could not complete');
+    },
+    timeout,
+  );
+
+  test(
+    'renew after another owner took over is refused, and the new owner keeps its claim',
+    async () => {
+      const { store, renew } = await withRenew();
+      const k = key();
+      const stale = await store.claim(k, shortMs);
+      expect(stale.status === 'claimed', 'claim failed');
+      await sleep(shortMs * 3);
+      const next = await store.claim(k, longMs);
+      expect(next.status === 'claimed', `expected claimed after lease expiry, got ${next.status}`);
+      expect((await renew(k, stale.token, longMs)) === false, "a stale owner renewed the new owner's claim");
+      expect((await store.release(k, stale.token)) === false, 'a stale owner released after renewing');
+      expect((await store.complete(k, next.token, longMs)) === true, 'the new owner lost its claim');
+    },
+    timeout,
+  );
+
+  test('renew of a released claim, with no other claim since, takes the key again', async () => {
+    const { store, renew } = await withRenew();
+    const k = key();
+    const claim = await store.claim(k, longMs);
+    expect(claim.status === 'claimed', 'claim failed');
+    expect((await store.release(k, claim.token)) === true, 'the owner could not release');
+    // Same rule as a lapsed lease: nobody else holds the key. (Callers stop renewing before they release.)
+    expect((await renew(k, claim.token, longMs)) === true, 'renew of a key nobody holds was refused');
+    expect((await store.claim(k, longMs)).status === 'in-flight', 'the renewed claim does not hold the key');
+  });
+
+  test('50 parallel renewals by the owner keep one claim, and a copy still sees it in flight', async () => {
+    const { store, renew } = await withRenew();
+    const k = key();
+    const claim = await store.claim(k, longMs);
+    expect(claim.status === 'claimed', 'claim failed');
+    const results = await Promise.all(Array.from({ length: 50 }, () => renew(k, claim.token, longMs)));
+    expect(results.every(Boolean), 'a renewal by the owner was refused');
+    expect((await store.claim(k, longMs)).status === 'in-flight', 'a copy got in during renewals');
+    expect((await store.complete(k, claim.token, longMs)) === true, 'the owner could not complete');
   });
 }
