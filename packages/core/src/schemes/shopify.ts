@@ -1,3 +1,4 @@
+import { SENDER_PROFILES } from './profiles.js';
 import type { Scheme } from '../types.js';
 import {
   collectSecrets,
@@ -21,6 +22,7 @@ export function shopify(options: ShopifyOptions): Scheme {
   const keys = hmacKeys(collectSecrets(options, 'shopify'));
   return throwingUnmatched({
     name: 'shopify',
+    profile: SENDER_PROFILES.shopify,
     check(request) {
       const candidate = requireHeader(request, HEADER).trim();
       return signatureMatches('sha256', 'base64', keys, [request.body], [candidate]) ? {} : undefined;
