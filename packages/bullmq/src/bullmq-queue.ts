@@ -1,11 +1,4 @@
-import type {
-  DeadLetter,
-  JobFailure,
-  JobRunner,
-  QueueMessage,
-  QueueSink,
-  QueueSource,
-} from '@hookgate/core';
+import type { DeadLetter, JobFailure, JobRunner, QueueMessage, QueueSink, QueueSource } from '@hookgate/core';
 import {
   type ConnectionOptions,
   DelayedError,
@@ -153,7 +146,9 @@ export class BullMQQueue implements QueueSink, QueueSource {
           error instanceof RetryLater ? error.delayMs : 10_000,
       },
     };
-    this.#worker = backend ? new Worker(this.name, processor, options, backend) : new Worker(this.name, processor, options);
+    this.#worker = backend
+      ? new Worker(this.name, processor, options, backend)
+      : new Worker(this.name, processor, options);
     // Connection errors are retried by BullMQ; without a listener Node would throw them.
     this.#worker.on('error', () => {});
   }
@@ -183,9 +178,7 @@ export class BullMQQueue implements QueueSink, QueueSource {
   }
 
   async redrive(ids?: readonly string[]): Promise<number> {
-    const jobs = ids
-      ? await Promise.all(ids.map((id) => this.queue.getJob(id)))
-      : await this.queue.getFailed(0, -1);
+    const jobs = ids ? await Promise.all(ids.map((id) => this.queue.getJob(id))) : await this.queue.getFailed(0, -1);
     let redriven = 0;
     for (const job of jobs) {
       if (!job || (await job.getState()) !== 'failed') continue;

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { runQueueConformance } from '@hookgate/core/testing';
 import { BullMQQueue } from '@hookgate/bullmq';
+import { runQueueConformance } from '@hookgate/core/testing';
 import { createPostgresBackend } from 'bullmq';
 import { Redis } from 'ioredis';
 import pg from 'pg';

@@ -23,7 +23,6 @@ export type {
 } from './queue/port.js';
 export type { Worker, WorkerOptions } from './queue/worker.js';
 export { createWorker } from './queue/worker.js';
-export { SENDER_PROFILES } from './schemes/profiles.js';
 export type {
   Acceptance,
   ErrorHandler,
@@ -42,6 +41,7 @@ export type { GitHubOptions } from './schemes/github.js';
 export { github } from './schemes/github.js';
 export type { HmacOptions } from './schemes/hmac.js';
 export { hmac } from './schemes/hmac.js';
+export { SENDER_PROFILES } from './schemes/profiles.js';
 export type { HmacAlgorithm, SecretOptions, SignatureEncoding } from './schemes/shared.js';
 export type { ShopifyOptions } from './schemes/shopify.js';
 export { shopify } from './schemes/shopify.js';

@@ -56,7 +56,10 @@ export class DurableAccept {
       await Promise.race([
         queue.enqueue({ key, envelope: envelopeToJSON(envelope) }, { signal: controller.signal }),
         new Promise<never>((_, reject) => {
-          timer = setTimeout(() => reject(Object.assign(new Error('enqueue timed out'), { reason: 'timeout' })), timeoutMs);
+          timer = setTimeout(
+            () => reject(Object.assign(new Error('enqueue timed out'), { reason: 'timeout' })),
+            timeoutMs,
+          );
         }),
       ]);
     } catch (cause) {

@@ -1,6 +1,6 @@
-import { SENDER_PROFILES } from './profiles.js';
 import { rejection } from '../errors.js';
 import type { Scheme } from '../types.js';
+import { SENDER_PROFILES } from './profiles.js';
 import {
   collectSecrets,
   hmacKeys,

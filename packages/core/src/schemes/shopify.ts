@@ -1,5 +1,5 @@
-import { SENDER_PROFILES } from './profiles.js';
 import type { Scheme } from '../types.js';
+import { SENDER_PROFILES } from './profiles.js';
 import {
   collectSecrets,
   hmacKeys,

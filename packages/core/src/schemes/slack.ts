@@ -1,7 +1,7 @@
-import { SENDER_PROFILES } from './profiles.js';
 import { parseJsonBody } from '../body.js';
 import { rejection } from '../errors.js';
 import type { ReceiverResponse, Scheme, SchemeRequest } from '../types.js';
+import { SENDER_PROFILES } from './profiles.js';
 import {
   collectSecrets,
   hmacKeys,

@@ -1,7 +1,7 @@
-import { SENDER_PROFILES } from './profiles.js';
 import { createPublicKey, type KeyObject, verify as verifySignature } from 'node:crypto';
 import { configError, rejection } from '../errors.js';
 import type { Scheme, SchemeRequest } from '../types.js';
+import { SENDER_PROFILES } from './profiles.js';
 import {
   collectSecrets,
   hmacKeys,

@@ -3,8 +3,8 @@ import { ENVELOPE_VERSION, type Envelope, type EnvelopeJSON, envelopeToJSON } fr
 import type { JobVerdict, QueuedJob, QueueSink, QueueSource } from '../queue/port.js';
 import { createWorker } from '../queue/worker.js';
 import { createReceiver } from '../receiver.js';
-import { MemoryStore } from '../stores/memory-store.js';
 import { token } from '../schemes/token.js';
+import { MemoryStore } from '../stores/memory-store.js';
 import type { ConformanceTest } from './store-conformance.js';
 
 /** Makes a queue adapter for `name`; two calls with the same name must reach the same queue. */
@@ -80,9 +80,7 @@ export function runQueueConformance(
   const timeout = patienceMs * 2 + 5_000;
 
   /** Runs `body` with a fresh queue name; closes every queue it opened. */
-  const withQueues = async (
-    body: (open: () => Promise<QueueSink & QueueSource>) => Promise<void>,
-  ): Promise<void> => {
+  const withQueues = async (body: (open: () => Promise<QueueSink & QueueSource>) => Promise<void>): Promise<void> => {
     const name = `conformance-${randomUUID()}`;
     const opened: (QueueSink & QueueSource)[] = [];
     try {
