@@ -97,6 +97,8 @@ export class BullMQQueue implements QueueSink, QueueSource {
     if (!this.#queue) {
       const { backend } = this.#options;
       this.#queue = backend ? new Queue(this.name, this.#base(), backend) : new Queue(this.name, this.#base());
+      // An outage reaches the caller as the rejected enqueue (answered 503); unheard, Node would crash on it.
+      this.#queue.on('error', () => {});
     }
     return this.#queue;
   }
