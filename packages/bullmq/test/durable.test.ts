@@ -26,6 +26,7 @@ import {
   startThrowawayRedis,
   type ThrowawayRedis,
 } from '../../redis/test/redis-server.js';
+import { main as cli } from '../src/cli.js';
 
 const SECRET = 'durable-test-secret';
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -235,6 +236,29 @@ describeWithRedis(
       const job = await consumer.queue.getJob(letter?.id ?? '');
       expect(JSON.stringify([job?.failedReason, job?.stacktrace])).not.toContain('4242');
       await worker.close();
+    });
+
+    test('the hookgate-bullmq command lists dead letters and redrives them', async () => {
+      const { name, queue } = setup();
+      await queue.enqueue({ key: 'cli-bad', envelope: { v: 0 } as unknown as EnvelopeJSON });
+      const consumer = new BullMQQueue({ name, prefix, connection });
+      closers.push(() => consumer.close());
+      const receiver = createReceiver({ scheme: github({ secret: SECRET }) });
+      receiver.onError(() => {});
+      const worker = createWorker({ receiver, queue: consumer });
+      await until('dead-lettered', async () => (await worker.deadLetters()).length === 1);
+      await worker.close();
+      const lines: string[] = [];
+      const args = ['--queue', name, '--prefix', prefix, '--redis', `redis://${REDIS_HOST}:${REDIS_PORT}`];
+      expect(await cli(['dead-letters', ...args], (line) => lines.push(line))).toBe(0);
+      expect(lines).toHaveLength(1);
+      expect(JSON.parse(lines[0] as string)).toMatchObject({
+        failure: { code: 'invalid_envelope', message: 'Not a hookgate envelope: unknown version 0' },
+      });
+      expect(await cli(['redrive', ...args], (line) => lines.push(line))).toBe(0);
+      expect(lines[1]).toBe('redriven: 1');
+      expect((await queue.queue.getJobCounts('waiting')).waiting).toBe(1);
+      expect(await cli(['nonsense'], (line) => lines.push(line))).toBe(2);
     });
 
     test('Redis going away under a worker: jobs wait, then run once when it is back', async () => {
