@@ -114,7 +114,10 @@ export async function runDurableBench({ quick }: { quick: boolean }): Promise<Du
     await load(inline, deliveries(500), 200); // warm-up: JIT, script cache, connections
     await load(durable, deliveries(500), 202);
     // Rounds interleaved, best of each: on a shared machine the neighbours only ever add time.
-    const best = { inline: { perSecond: 0, cpuPerRequest: Infinity }, durable: { perSecond: 0, cpuPerRequest: Infinity } };
+    const best = {
+      inline: { perSecond: 0, cpuPerRequest: Infinity },
+      durable: { perSecond: 0, cpuPerRequest: Infinity },
+    };
     for (let round = 0; round < rounds; round++) {
       for (const [key, server, ok] of [
         ['inline', inline, 200],
@@ -126,7 +129,7 @@ export async function runDurableBench({ quick }: { quick: boolean }): Promise<Du
       }
     }
     // The worker drains every job the accept path queued, with a no-op handler.
-    const queued = (await queue.queue.getJobCounts('waiting')).waiting;
+    const queued = (await queue.queue.getJobCounts('waiting')).waiting ?? 0;
     const receiver = createReceiver({
       scheme: github({ secret: SECRET }),
       dedupe: { store: new RedisStore({ client, prefix: `${prefix}worker:` }), ttlMs: 600_000 },
@@ -136,7 +139,7 @@ export async function runDurableBench({ quick }: { quick: boolean }): Promise<Du
     const cpuBefore = process.cpuUsage();
     const started = performance.now();
     const worker = createWorker({ receiver, queue, concurrency: 16 });
-    while ((await queue.queue.getJobCounts('completed')).completed < Math.min(queued, 10_000)) {
+    while (((await queue.queue.getJobCounts('completed')).completed ?? 0) < Math.min(queued, 10_000)) {
       await new Promise((resolve) => setTimeout(resolve, 20));
     }
     const seconds = (performance.now() - started) / 1000;

@@ -11,10 +11,10 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { type DurableBenchRow, runDurableBench } from './durable.js';
 import { SIZES } from './fixtures.js';
 import { type HttpMeasurement, runHttp } from './http.js';
 import { HTTP_ROWS } from './http-rows.js';
-import { type DurableBenchRow, runDurableBench } from './durable.js';
 import { type MemoryMeasurement, runMemory } from './memory.js';
 import { type OrderingBenchRow, runOrderingBench } from './ordering.js';
 import { type RedisStoreBenchRow, runRedisStoreBench } from './redis-store.js';
@@ -164,7 +164,9 @@ if (ordering.length > 0) {
   console.table(ordering);
 }
 if (durable.length > 0) {
-  process.stdout.write('\nDURABLE: accept path vs inline over HTTP (RedisStore both), and a worker draining the queue\n');
+  process.stdout.write(
+    '\nDURABLE: accept path vs inline over HTTP (RedisStore both), and a worker draining the queue\n',
+  );
   console.table(durable);
 }
 mkdirSync(dirname(out), { recursive: true });
