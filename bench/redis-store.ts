@@ -60,7 +60,7 @@ async function freePort(): Promise<number> {
 }
 
 /** A dedicated redis-server when the binary exists (exact server-side counts), else the shared one. */
-async function benchRedis(): Promise<{ port: number; dedicated: boolean; stop: () => void }> {
+export async function benchRedis(): Promise<{ port: number; dedicated: boolean; stop: () => void }> {
   if (spawnSync('redis-server', ['--version']).status !== 0) return { port: 6379, dedicated: false, stop: () => {} };
   const port = await freePort();
   const child: ChildProcess = spawn(

@@ -4,13 +4,14 @@
  * same run, then checks the issue's targets. `--quick` is a short run that
  * only proves the suite completes (CI); its figures are not for reading.
  *
- * Flags: --quick, --sections=verify,memory,http,stores, --only=<row id,...>, --clock=cpu|wall, --out=<file>
- * The `stores` section (RedisStore vs MemoryStore, ordering) needs Redis on 127.0.0.1:6379.
+ * Flags: --quick, --sections=verify,memory,http,stores,durable, --only=<row id,...>, --clock=cpu|wall, --out=<file>
+ * The `stores` section (RedisStore vs MemoryStore, ordering) and `durable` (BullMQ) need Redis.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { type DurableBenchRow, runDurableBench } from './durable.js';
 import { SIZES } from './fixtures.js';
 import { type HttpMeasurement, runHttp } from './http.js';
 import { HTTP_ROWS } from './http-rows.js';
@@ -72,6 +73,12 @@ if (wants('stores')) {
   ordering = await runOrderingBench({ quick });
 }
 
+let durable: DurableBenchRow[] = [];
+if (wants('durable')) {
+  log('  durable: accept path (enqueue, 202) vs inline over HTTP, then a worker');
+  durable = await runDurableBench({ quick });
+}
+
 const ns = (row: string, size: string) => verify.find((m) => m.row === row && m.size === size)?.ns;
 const targets: TargetCheck[] = [];
 /** Ratios are judged as printed, to 2 decimals: finer differences are below what a run resolves. */
@@ -118,6 +125,17 @@ for (const row of HTTP_ROWS) {
   }
 }
 
+const durableAccept = durable.find((row) => row.path.startsWith('durable accept'));
+if (durableAccept && typeof durableAccept['vs inline CPU'] === 'number') {
+  targets.push({
+    target: 'durable accept (verify, claim, enqueue, 202) server CPU/request ≤ 1.50× inline (no-op handler)',
+    size: '~0.7 KiB',
+    value: durableAccept['vs inline CPU'],
+    max: 1.5,
+    met: asPrinted(durableAccept['vs inline CPU']) <= 1.5,
+  });
+}
+
 const report: Report = {
   mode: quick ? 'quick' : 'full',
   startedAt: started.toISOString(),
@@ -145,6 +163,12 @@ if (ordering.length > 0) {
   process.stdout.write('\nORDERING: added latency in order, and time to drain a shuffled burst\n');
   console.table(ordering);
 }
+if (durable.length > 0) {
+  process.stdout.write(
+    '\nDURABLE: accept path vs inline over HTTP (RedisStore both), and a worker draining the queue\n',
+  );
+  console.table(durable);
+}
 mkdirSync(dirname(out), { recursive: true });
-writeFileSync(out, `${JSON.stringify({ ...report, redisStore, ordering }, null, 2)}\n`);
+writeFileSync(out, `${JSON.stringify({ ...report, redisStore, ordering, durable }, null, 2)}\n`);
 log(`written ${out}`);

@@ -21,6 +21,7 @@ export const ERRORS = {
   // Transient: the sender should retry
   delivery_in_flight: { status: 409, outcome: 'in-flight' },
   store_unavailable: { status: 503, outcome: 'unavailable' },
+  queue_unavailable: { status: 503, outcome: 'unavailable' },
   ordering_gap: { status: 503, outcome: 'unavailable' },
   ordering_capacity: { status: 503, outcome: 'unavailable' },
   handler_failed: { status: 500, outcome: 'failed' },

@@ -9,6 +9,20 @@ export { ERROR_STATUS, ERRORS, HookgateError, isHookgateError } from './errors.j
 export { toFetchHandler } from './http/fetch.js';
 export { toNodeHandler } from './http/node.js';
 export type { OrderOptions } from './ordering.js';
+// Durable mode: the queue port, the worker, the sender profiles.
+export type { BackoffOptions } from './queue/backoff.js';
+export type {
+  DeadLetter,
+  JobFailure,
+  JobRunner,
+  JobVerdict,
+  QueuedJob,
+  QueueMessage,
+  QueueSink,
+  QueueSource,
+} from './queue/port.js';
+export type { Worker, WorkerOptions } from './queue/worker.js';
+export { createWorker } from './queue/worker.js';
 export type {
   Acceptance,
   ErrorHandler,
@@ -27,6 +41,7 @@ export type { GitHubOptions } from './schemes/github.js';
 export { github } from './schemes/github.js';
 export type { HmacOptions } from './schemes/hmac.js';
 export { hmac } from './schemes/hmac.js';
+export { SENDER_PROFILES } from './schemes/profiles.js';
 export type { HmacAlgorithm, SecretOptions, SignatureEncoding } from './schemes/shared.js';
 export type { ShopifyOptions } from './schemes/shopify.js';
 export { shopify } from './schemes/shopify.js';
@@ -53,6 +68,7 @@ export type {
   ReceiverResponse,
   Scheme,
   SchemeRequest,
+  SenderProfile,
   VerifiedSignature,
 } from './types.js';
 export type { Tolerance } from './window.js';

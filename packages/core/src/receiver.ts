@@ -5,6 +5,9 @@ import type { Envelope } from './envelope.js';
 import { configError, type HookgateError, outcomeOf, positiveOption, toHookgateError } from './errors.js';
 import { type OrderOptions, Sequencer } from './ordering.js';
 import { ProcessStage } from './process.js';
+import { DurableAccept } from './queue/durable-accept.js';
+import type { QueueSink } from './queue/port.js';
+import { dedupeWindowMs, inlineWarning } from './queue/profile.js';
 import { errorResponse, okResponse } from './responses.js';
 import type { EventSchemas, StandardSchemaV1 } from './schema.js';
 import { MemoryStore } from './stores/memory-store.js';
@@ -50,6 +53,13 @@ export interface ReceiverOptions<E extends EventSchemas = EventSchemas> {
   now?: () => number;
   /** Receives one record per delivery, whatever its outcome. Must not throw. */
   observe?: (record: DeliveryRecord) => void;
+  /**
+   * Durable mode: verified deliveries are put on this queue and answered 202;
+   * workers (`createWorker`) process them. Handshakes are still answered inline.
+   */
+  queue?: QueueSink;
+  /** Durable mode: how long to wait for the queue before answering 503 + Retry-After. Default 2,000 ms. */
+  enqueueTimeoutMs?: number;
 }
 
 export type ErrorHandler = (error: HookgateError, ctx: DeliveryContext | undefined) => void;
@@ -126,6 +136,7 @@ class HookgateReceiver<E extends EventSchemas> implements Receiver<E> {
   readonly #observe: ((record: DeliveryRecord) => void) | undefined;
   readonly #sequencer: Sequencer | undefined;
   readonly #schemas: Partial<Record<string, StandardSchemaV1>>;
+  readonly #durable: DurableAccept | undefined;
 
   constructor(options: ReceiverOptions<E>) {
     if (!options || typeof options.scheme?.verify !== 'function') {
@@ -141,7 +152,14 @@ class HookgateReceiver<E extends EventSchemas> implements Receiver<E> {
     const report = (error: unknown, ctx: DeliveryContext | undefined) => this.#report(error, ctx);
     const schemas: Partial<Record<string, StandardSchemaV1>> = { ...(options.events ?? {}) };
     this.#schemas = schemas;
-    const dedupe = options.dedupe === false ? undefined : new Dedupe(options.dedupe ?? {}, scheme.name, report);
+    const dedupe =
+      options.dedupe === false
+        ? undefined
+        : new Dedupe(
+            { ...options.dedupe, ttlMs: options.dedupe?.ttlMs ?? dedupeWindowMs(scheme.profile) },
+            scheme.name,
+            report,
+          );
     const order = options.order
       ? resolveOrder(options.order as OrderOptions<unknown>, dedupe, Object.keys(schemas).length > 0)
       : undefined;
@@ -162,7 +180,16 @@ class HookgateReceiver<E extends EventSchemas> implements Receiver<E> {
       report,
       timeHandlers: this.#observe !== undefined,
     });
+    this.#durable = options.queue
+      ? new DurableAccept({
+          queue: options.queue,
+          dedupe,
+          timeoutMs: positiveOption(options.enqueueTimeoutMs, 2_000, 'enqueueTimeoutMs'),
+        })
+      : undefined;
     for (const store of new Set([dedupe?.store, order?.store])) this.#diagnose(store);
+    const warning = this.#durable ? undefined : inlineWarning(scheme);
+    if (warning) this.#report(warning, undefined);
   }
 
   on(type: string, handler: Handler<never>): this {
@@ -214,6 +241,7 @@ class HookgateReceiver<E extends EventSchemas> implements Receiver<E> {
     const accepting = this.#accept.accept(request, progress);
     const accepted = accepting instanceof Promise ? await accepting : accepting;
     if (accepted.kind === 'handshake') return { response: accepted.response, outcome: 'challenge' as const };
+    if (this.#durable) return this.#durable.enqueue(accepted, progress);
     const outcome = await this.#process.process(accepted, progress);
     return { response: okResponse(outcome), outcome };
   }

@@ -67,6 +67,22 @@ export interface Scheme {
   /** Answers a handshake (e.g. Slack's url_verification) instead of dispatching. */
   respond?(payload: unknown, request: SchemeRequest): MaybePromise<ReceiverResponse | undefined>;
   describe(payload: unknown, request: SchemeRequest, verified: VerifiedSignature): MaybePromise<DeliveryInfo>;
+  /** How the sender redelivers; absent: unknown. */
+  readonly profile?: SenderProfile | undefined;
+}
+
+/**
+ * A sender's redelivery behaviour, as it documents it. It sets the dedupe
+ * window's default (at least the horizon) and tells the receiver to warn when
+ * a sender that never redelivers is received inline.
+ */
+export interface SenderProfile {
+  /** Redeliveries after the first attempt: 0 never; undefined unknown. */
+  readonly retries: number | undefined;
+  /** How long after the first attempt the last redelivery comes, in ms (undefined: unknown). */
+  readonly horizonMs: number | undefined;
+  /** How long the sender waits for an answer before it counts a failure, in ms (undefined: unknown). */
+  readonly timeoutMs: number | undefined;
 }
 
 /** Passed to every handler with the event. */
@@ -99,6 +115,8 @@ export interface DeliveryContext {
 
 export type DeliveryOutcome =
   | 'processed'
+  /** Durable mode: verified and on the queue (answered 202); a worker processes it. */
+  | 'queued'
   /** Verified and valid, but no handler was registered for its type. */
   | 'unhandled'
   | 'duplicate'

@@ -1,5 +1,6 @@
 import { rejection } from '../errors.js';
 import type { Scheme } from '../types.js';
+import { SENDER_PROFILES } from './profiles.js';
 import {
   collectSecrets,
   hmacKeys,
@@ -26,6 +27,7 @@ export function github(options: GitHubOptions): Scheme {
   const keys = hmacKeys(collectSecrets(options, 'github'));
   return throwingUnmatched({
     name: 'github',
+    profile: SENDER_PROFILES.github,
     check(request) {
       const header = requireHeader(request, HEADER);
       if (!header.startsWith(PREFIX)) throw rejection('malformed_header', `Header ${HEADER} must start with ${PREFIX}`);

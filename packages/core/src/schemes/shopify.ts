@@ -1,4 +1,5 @@
 import type { Scheme } from '../types.js';
+import { SENDER_PROFILES } from './profiles.js';
 import {
   collectSecrets,
   hmacKeys,
@@ -21,6 +22,7 @@ export function shopify(options: ShopifyOptions): Scheme {
   const keys = hmacKeys(collectSecrets(options, 'shopify'));
   return throwingUnmatched({
     name: 'shopify',
+    profile: SENDER_PROFILES.shopify,
     check(request) {
       const candidate = requireHeader(request, HEADER).trim();
       return signatureMatches('sha256', 'base64', keys, [request.body], [candidate]) ? {} : undefined;

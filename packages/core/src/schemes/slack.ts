@@ -1,6 +1,7 @@
 import { parseJsonBody } from '../body.js';
 import { rejection } from '../errors.js';
 import type { ReceiverResponse, Scheme, SchemeRequest } from '../types.js';
+import { SENDER_PROFILES } from './profiles.js';
 import {
   collectSecrets,
   hmacKeys,
@@ -45,6 +46,7 @@ export function slack(options: SlackOptions): Scheme {
   const keys = hmacKeys(collectSecrets(options, 'slack'));
   return throwingUnmatched({
     name: 'slack',
+    profile: SENDER_PROFILES.slack,
     check(request) {
       const header = requireHeader(request, SIGNATURE);
       const timestampText = requireHeader(request, TIMESTAMP);

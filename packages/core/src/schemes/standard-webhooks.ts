@@ -1,6 +1,7 @@
 import { createPublicKey, type KeyObject, verify as verifySignature } from 'node:crypto';
 import { configError, rejection } from '../errors.js';
 import type { Scheme, SchemeRequest } from '../types.js';
+import { SENDER_PROFILES } from './profiles.js';
 import {
   collectSecrets,
   hmacKeys,
@@ -62,6 +63,7 @@ export function standardWebhooks(options: StandardWebhooksOptions): Scheme {
 
   return throwingUnmatched({
     name: 'standard-webhooks',
+    profile: SENDER_PROFILES.standardWebhooks,
     check(request: SchemeRequest) {
       const { headers } = request;
       const names = headers['webhook-signature'] !== undefined ? HEADER_SETS[0] : HEADER_SETS[1];

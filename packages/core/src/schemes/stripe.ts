@@ -1,5 +1,6 @@
 import { rejection } from '../errors.js';
 import type { Scheme } from '../types.js';
+import { SENDER_PROFILES } from './profiles.js';
 import {
   collectSecrets,
   hmacKeys,
@@ -24,6 +25,7 @@ export function stripe(options: StripeOptions): Scheme {
   const keys = hmacKeys(collectSecrets(options, 'stripe'));
   return throwingUnmatched({
     name: 'stripe',
+    profile: SENDER_PROFILES.stripe,
     check(request) {
       const header = requireHeader(request, HEADER);
       let timestampText: string | undefined;

@@ -1,5 +1,7 @@
 export type { MakeOrderStore } from './order-conformance.js';
 export { runOrderStoreConformance } from './order-conformance.js';
+export type { MakeQueue, QueueConformanceOptions } from './queue-conformance.js';
+export { runQueueConformance, sampleEnvelope } from './queue-conformance.js';
 export type {
   GitHubSignInput,
   HmacSignInput,

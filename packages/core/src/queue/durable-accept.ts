@@ -1,0 +1,79 @@
+import type { Delivery, Progress } from '../accept.js';
+import type { Dedupe } from '../dedupe.js';
+import { reasonOf } from '../dedupe.js';
+import { envelopeToJSON } from '../envelope.js';
+import { HookgateError } from '../errors.js';
+import { okResponse } from '../responses.js';
+import type { ReceiverResponse } from '../types.js';
+import type { QueueSink } from './port.js';
+
+/**
+ * The accept-side claim lives under its own key: "accepted" and "processed" are
+ * two facts in the same store. The web process marks the first once the job is
+ * queued (copies then get 200 duplicate); the worker claims and completes the
+ * delivery's own key, as inline mode does, so a job run twice (a redrive, a
+ * worker killed after its handler) is still processed once.
+ */
+export const QUEUED_KEY_PREFIX = 'queued:';
+
+const QUEUE_RETRY_AFTER = 5;
+
+export interface DurableAcceptOptions {
+  queue: QueueSink;
+  dedupe: Dedupe | undefined;
+  /** How long to wait for the queue before answering 503. */
+  timeoutMs: number;
+}
+
+/** accept → claim → enqueue → 202; the enqueue failed → release → 503. */
+export class DurableAccept {
+  readonly #options: DurableAcceptOptions;
+
+  constructor(options: DurableAcceptOptions) {
+    if (typeof options.queue?.enqueue !== 'function') {
+      throw new HookgateError('invalid_configuration', 'queue must have an enqueue method (a QueueSink)');
+    }
+    this.#options = options;
+  }
+
+  async enqueue(
+    delivery: Delivery,
+    progress: Progress,
+  ): Promise<{ response: ReceiverResponse; outcome: 'queued' | 'duplicate' }> {
+    const { dedupe, queue, timeoutMs } = this.#options;
+    const { envelope } = delivery;
+    const key = envelope.dedupeKey;
+    const claim = dedupe && key !== undefined ? await dedupe.claim(QUEUED_KEY_PREFIX + key, delivery.ctx) : undefined;
+    if (claim === 'duplicate') return { response: okResponse('duplicate'), outcome: 'duplicate' };
+    if (claim) {
+      delivery.ctx = { ...delivery.ctx, dedupeKey: key };
+      claim.ctx = delivery.ctx;
+      progress.ctx = delivery.ctx;
+    }
+    const controller = new AbortController();
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    try {
+      await Promise.race([
+        queue.enqueue({ key, envelope: envelopeToJSON(envelope) }, { signal: controller.signal }),
+        new Promise<never>((_, reject) => {
+          timer = setTimeout(
+            () => reject(Object.assign(new Error('enqueue timed out'), { reason: 'timeout' })),
+            timeoutMs,
+          );
+        }),
+      ]);
+    } catch (cause) {
+      controller.abort();
+      // Not queued: forget the claim so the sender's retry is taken.
+      await claim?.release();
+      throw new HookgateError('queue_unavailable', `The queue is unavailable (${reasonOf(cause)})`, {
+        retryAfter: QUEUE_RETRY_AFTER,
+        cause,
+      });
+    } finally {
+      clearTimeout(timer);
+    }
+    await claim?.complete();
+    return { response: okResponse('queued', 202), outcome: 'queued' };
+  }
+}
