@@ -54,6 +54,14 @@ export const HTTP_ROWS: readonly HttpRow[] = [
     delivery: 'standard-webhooks',
     compare: [{ row: 'node-floor', maxCost: 1.1 }, { row: 'node-bare' }],
   },
+  // Informational: receiver.handle between the floor's own body read and write, to tell the I/O
+  // layer's cost (toNodeHandler over this row) from the core's (this row over the floor).
+  {
+    id: 'hookgate-node-by-hand',
+    label: 'receiver.handle, body read and written by hand',
+    delivery: 'standard-webhooks',
+    compare: [{ row: 'node-floor' }],
+  },
   { id: 'octokit', label: '@octokit/webhooks createNodeMiddleware', delivery: 'github' },
   {
     id: 'hookgate-node-github',
@@ -158,6 +166,18 @@ export const SERVER_FACTORIES: Record<string, () => Server | Promise<Server>> = 
   },
 
   'hookgate-node': () => createServer(toNodeHandler(swReceiver())),
+
+  'hookgate-node-by-hand': () => {
+    const receiver = swReceiver();
+    return createServer((req, res) => {
+      readBody(req, (body) => {
+        receiver.handle({ method: req.method ?? 'GET', url: req.url, headers: req.headers, body }).then((answer) => {
+          res.writeHead(answer.status, answer.headers);
+          res.end(answer.body);
+        });
+      });
+    });
+  },
 
   octokit: () => {
     const webhooks = new Webhooks({ secret: GITHUB_SECRET });

@@ -7,7 +7,7 @@ import {
   type NodeAdapterOptions,
   type NodeBodyStream,
   type ReceiverResponse,
-  readNodeBody,
+  readNodeBodyInto,
   rejectRequest,
   resolveAdapterOptions,
   writableResponse,
@@ -63,23 +63,26 @@ export const hookgate: FastifyPluginAsync<HookgatePluginOptions> = async (scope,
     done();
   });
   scope.removeAllContentTypeParsers();
-  // The shared Node reader: streaming size limit, truncated bodies, the body-read timeout.
-  scope.addContentTypeParser('*', (request: FastifyRequest, payload: NodeBodyStream) =>
-    readNodeBody(payload, receiver.maxBodyBytes, bodyOptions).catch((error: unknown) => {
-      discardRest(request.raw);
-      throw error;
+  // The shared Node reader: streaming size limit, truncated bodies, the body-read bound.
+  scope.addContentTypeParser('*', (request: FastifyRequest, payload: NodeBodyStream, done) =>
+    readNodeBodyInto(payload, receiver.maxBodyBytes, bodyOptions, (error, body) => {
+      if (error) discardRest(request.raw);
+      done(error, body);
     }),
   );
   scope.setErrorHandler((error: FastifyError, _request, reply) =>
     send(reply, receiver, rejectRequest(receiver, fromFastify(error))),
   );
-  scope.post(path, async (request, reply) => {
+  scope.post(path, (request, reply) => {
     const raw = request.raw as MarkedRequest;
-    const body = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
     const headers = request.headers;
     if (raw[SENT_TYPE] === undefined) delete headers['content-type'];
     else headers['content-type'] = raw[SENT_TYPE];
-    return send(reply, receiver, await receiver.handle({ method: request.method, url: request.url, headers, body }));
+    const body = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
+    receiver.handle({ method: request.method, url: request.url, headers, body }).then(
+      (response) => send(reply, receiver, response),
+      (error: unknown) => send(reply, receiver, rejectRequest(receiver, error)),
+    );
   });
 };
 

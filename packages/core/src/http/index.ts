@@ -11,6 +11,7 @@ export {
   discardRest,
   handleNodeRequest,
   readNodeBody,
+  readNodeBodyInto,
   resolveAdapterOptions,
   serveNodeRequest,
   toNodeHandler,

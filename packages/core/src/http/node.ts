@@ -159,6 +159,19 @@ export function readNodeBody(req: NodeBodyStream, limit: number, options?: BodyR
   );
 }
 
+/**
+ * `readNodeBody` for a framework that takes a callback (Fastify's content-type
+ * parsers): `done(error)` or `done(null, body)`, exactly once, with no promise in between.
+ */
+export function readNodeBodyInto(
+  req: NodeBodyStream,
+  limit: number,
+  options: ResolvedAdapterOptions,
+  done: (error: HookgateError | null, body?: Buffer) => void,
+): void {
+  readBody(req, limit, options.bodyTimeoutMs, (error, body) => (error ? done(error) : done(null, body)));
+}
+
 /** How long an unread rest may keep arriving after we have answered, before the connection is cut. */
 const DISCARD_GRACE_MS = 5_000;
 
