@@ -63,7 +63,7 @@ function sweep(): void {
 
 function watch(deadline: Deadline, timeoutMs: number): void {
   deadlines.add(deadline);
-  // Checked at a quarter of the shortest bound: a body is cut between 1× and 1.25× its bound.
+  // Checked every quarter of the shortest bound (at most every second): a slow body is cut at most that late.
   const every = Math.max(5, Math.min(1000, Math.floor(timeoutMs / 4)));
   if (sweeper !== undefined && every >= sweepEveryMs) return;
   if (sweeper !== undefined) clearInterval(sweeper);
