@@ -1,13 +1,17 @@
 /**
  * HTTP section: each row's server runs in its own child process on
  * 127.0.0.1; autocannon drives it from this process with 1 KiB signed JSON
- * and a fresh delivery id on every request.
+ * and a fresh delivery id on every request. Every server starts once and
+ * stays up; rounds are interleaved (every row for a short slice per round);
+ * when `taskset` is there, the servers are pinned to one core and this process
+ * (the load generator) to another, so server and load never share one.
  */
-import { type ChildProcess, fork } from 'node:child_process';
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { cpus } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
-import { eventId, makePayload, signGitHub } from './fixtures.js';
-import { HTTP_ROWS, WEBHOOK_PATH } from './http-rows.js';
+import { eventId, makePayload, nowSeconds, signGitHub, signStandardWebhooks } from './fixtures.js';
+import { type DeliveryKind, HTTP_ROWS, WEBHOOK_PATH } from './http-rows.js';
 
 export interface HttpOptions {
   durationSec: number;
@@ -15,21 +19,32 @@ export interface HttpOptions {
   connections: number;
   rounds: number;
   only: readonly string[];
+  /**
+   * Load every row at once in each round (all servers share the server core) instead of one
+   * after another: for A/B comparisons on a noisy machine, where load changes within seconds.
+   */
+  together?: boolean | undefined;
+  /** Directory for a `--cpu-prof` profile of each loaded server, or undefined. */
+  cpuProfDir?: string | undefined;
   log: (line: string) => void;
 }
 
-export interface HttpMeasurement {
-  row: string;
+export interface HttpRound {
   requestsPerSec: number;
   p50Ms: number;
   p99Ms: number;
   /** Server process CPU time (user + system) per request served, microseconds. */
   cpuMicrosPerRequest: number;
+}
+
+export interface HttpMeasurement extends HttpRound {
+  /** Medians over the rounds (each figure on its own). */
+  row: string;
   requests: number;
-  non2xx: number;
-  errors: number;
-  /** Every round's requests/s (the best round is reported). */
-  roundsRequestsPerSec: number[];
+  /** Every round, in order: ratios are taken round by round, between neighbours in time. */
+  rounds: HttpRound[];
+  /** Cores the server and the load generator were pinned to, when they were. */
+  pinned?: { server: number; load: number };
 }
 
 const SERVER = fileURLToPath(new URL('./http-server.ts', import.meta.url));
@@ -55,12 +70,18 @@ function next(child: ChildProcess, type: string): Promise<ChildMessage> {
   });
 }
 
-/** GitHub signs the body only, so one signature serves every delivery id. */
 const BODY = makePayload(1024, eventId(0));
-const SIGNED = signGitHub(BODY, 'unused');
+/** GitHub signs the body only, so one signature serves every delivery id. */
+const GITHUB_SIGNED = signGitHub(BODY, 'unused');
 let deliveries = 0;
 
-function load(port: number, seconds: number, connections: number): Promise<autocannon.Result> {
+function headersFor(kind: DeliveryKind): Record<string, string> {
+  const id = `bench-${process.pid}-${deliveries++}`;
+  if (kind === 'github') return { ...GITHUB_SIGNED.headers, 'x-github-delivery': id };
+  return signStandardWebhooks(BODY, id, nowSeconds()).headers;
+}
+
+function load(port: number, seconds: number, connections: number, kind: DeliveryKind): Promise<autocannon.Result> {
   return autocannon({
     url: `http://127.0.0.1:${port}`,
     connections,
@@ -69,64 +90,154 @@ function load(port: number, seconds: number, connections: number): Promise<autoc
       {
         method: 'POST',
         path: WEBHOOK_PATH,
-        setupRequest: (request) => ({
-          ...request,
-          headers: { ...SIGNED.headers, 'x-github-delivery': `bench-${process.pid}-${deliveries++}` },
-          body: BODY,
-        }),
+        setupRequest: (request) => ({ ...request, headers: headersFor(kind), body: BODY }),
       },
     ],
   });
 }
 
-async function measureRow(row: string, options: HttpOptions): Promise<Omit<HttpMeasurement, 'roundsRequestsPerSec'>> {
-  const child = fork(SERVER, [row], {
-    execArgv: ['--import', 'tsx'],
-    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-  });
+/** Server on the last core, load generator on the first, when taskset can pin them. */
+function pinning(): { server: number; load: number } | undefined {
+  const count = cpus().length;
+  if (count < 2) return undefined;
   try {
-    const { port } = await next(child, 'listening');
-    if (options.warmupSec > 0) await load(port!, options.warmupSec, options.connections);
-    child.send({ type: 'start' });
-    const result = await load(port!, options.durationSec, options.connections);
-    child.send({ type: 'stop' });
-    const { cpuMicros, requests } = await next(child, 'stopped');
-    const served = requests ?? 0;
-    return {
-      row,
-      requestsPerSec: result.requests.average,
-      p50Ms: result.latency.p50,
-      p99Ms: result.latency.p99,
-      cpuMicrosPerRequest: served > 0 ? (cpuMicros ?? 0) / served : Number.NaN,
-      requests: result.requests.total,
-      non2xx: result.non2xx,
-      errors: result.errors + result.timeouts,
-    };
-  } finally {
-    child.send({ type: 'exit' });
-    await Promise.race([next(child, 'never').catch(() => {}), new Promise((r) => setTimeout(r, 2000))]);
-    if (child.exitCode === null) child.kill();
+    execFileSync('taskset', ['-a', '-p', '-c', '0', String(process.pid)], { stdio: 'ignore' });
+    return { server: count - 1, load: 0 };
+  } catch {
+    return undefined;
   }
 }
 
+function startServer(row: string, pinned: { server: number } | undefined, cpuProfDir: string | undefined) {
+  const nodeArgs = ['--import', 'tsx'];
+  // One directory per row: Node writes a profile per thread (tsx's loader runs in a worker), the main one is the largest.
+  if (cpuProfDir) nodeArgs.push('--cpu-prof', `--cpu-prof-dir=${cpuProfDir}/${row}`);
+  const [command, args] = pinned
+    ? ['taskset', ['-c', String(pinned.server), process.execPath, ...nodeArgs, SERVER, row]]
+    : [process.execPath, [...nodeArgs, SERVER, row]];
+  return spawn(command as string, args as string[], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+}
+
+interface RunningServer {
+  child: ChildProcess;
+  port: number;
+}
+
+async function startRow(
+  row: (typeof HTTP_ROWS)[number],
+  options: HttpOptions,
+  pinned: { server: number } | undefined,
+): Promise<RunningServer> {
+  const child = startServer(row.id, pinned, options.cpuProfDir);
+  const { port } = await next(child, 'listening');
+  if (options.warmupSec > 0) await load(port!, options.warmupSec, options.connections, row.delivery);
+  return { child, port: port! };
+}
+
+async function stopRow({ child }: RunningServer, options: HttpOptions): Promise<void> {
+  child.send({ type: 'exit' });
+  // A profiled server writes its profile on exit: give it time.
+  const grace = options.cpuProfDir ? 10_000 : 2000;
+  await Promise.race([next(child, 'never').catch(() => {}), new Promise((r) => setTimeout(r, grace))]);
+  if (child.exitCode === null) child.kill();
+}
+
+async function measureRow(
+  row: (typeof HTTP_ROWS)[number],
+  server: RunningServer,
+  options: HttpOptions,
+): Promise<HttpRound & { requests: number; non2xx: number; errors: number }> {
+  const { child, port } = server;
+  child.send({ type: 'start' });
+  const result = await load(port, options.durationSec, options.connections, row.delivery);
+  child.send({ type: 'stop' });
+  const { cpuMicros, requests } = await next(child, 'stopped');
+  const served = requests ?? 0;
+  return {
+    requestsPerSec: result.requests.average,
+    p50Ms: result.latency.p50,
+    p99Ms: result.latency.p99,
+    cpuMicrosPerRequest: served > 0 ? (cpuMicros ?? 0) / served : Number.NaN,
+    requests: result.requests.total,
+    non2xx: result.non2xx,
+    errors: result.errors + result.timeouts,
+  };
+}
+
+export function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = sorted.length >> 1;
+  return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
+}
+
 export async function runHttp(options: HttpOptions): Promise<HttpMeasurement[]> {
-  const rows = HTTP_ROWS.filter((row) => options.only.length === 0 || options.only.includes(row.id));
-  const rounds = new Map<string, Omit<HttpMeasurement, 'roundsRequestsPerSec'>[]>();
-  for (let round = 0; round < options.rounds; round++) {
-    for (const row of rows) {
-      const measured = await measureRow(row.id, options);
-      if (measured.non2xx > 0 || measured.errors > 0) {
-        throw new Error(`HTTP ${row.id}: ${measured.non2xx} non-2xx answers, ${measured.errors} errors`);
+  // In the order --only names them (neighbours in time are compared best), else the table's.
+  const rows =
+    options.only.length === 0 ? HTTP_ROWS : options.only.flatMap((id) => HTTP_ROWS.filter((row) => row.id === id));
+  const pinned = pinning();
+  options.log(
+    pinned
+      ? `  http: server pinned to core ${pinned.server}, load generator to core ${pinned.load}`
+      : '  http: not pinned (no taskset, or one core)',
+  );
+  // Every server starts (and warms up) once and stays up: a round then measures each row for a
+  // short slice in turn, so rows compared are measured seconds apart, under the same neighbours.
+  const servers = new Map<string, RunningServer>();
+  const rounds = new Map<string, { round: HttpRound; requests: number }[]>();
+  try {
+    for (const row of rows) servers.set(row.id, await startRow(row, options, pinned));
+    for (let round = 0; round < options.rounds; round++) {
+      // Rotate the order each round, so no row always follows the same neighbour.
+      const order = rows.map((_, i) => rows[(i + round) % rows.length]!);
+      const together = options.together
+        ? await Promise.all(order.map((row) => measureRow(row, servers.get(row.id)!, options)))
+        : undefined;
+      for (const [i, row] of order.entries()) {
+        const { non2xx, errors, requests, ...measured } =
+          together?.[i] ?? (await measureRow(row, servers.get(row.id)!, options));
+        if (non2xx > 0 || errors > 0) throw new Error(`HTTP ${row.id}: ${non2xx} non-2xx answers, ${errors} errors`);
+        rounds.set(row.id, [...(rounds.get(row.id) ?? []), { round: measured, requests }]);
+        options.log(
+          `  http ${row.id}: ${Math.round(measured.requestsPerSec)} req/s, ${measured.cpuMicrosPerRequest.toFixed(1)} µs CPU/req (round ${round + 1}/${options.rounds})`,
+        );
       }
-      rounds.set(row.id, [...(rounds.get(row.id) ?? []), measured]);
-      options.log(
-        `  http ${row.id}: ${Math.round(measured.requestsPerSec)} req/s (round ${round + 1}/${options.rounds})`,
-      );
     }
+  } finally {
+    await Promise.all([...servers.values()].map((server) => stopRow(server, options)));
   }
   return rows.map((row) => {
     const list = rounds.get(row.id)!;
-    const best = list.reduce((a, b) => (b.requestsPerSec > a.requestsPerSec ? b : a));
-    return { ...best, roundsRequestsPerSec: list.map((m) => m.requestsPerSec) };
+    const of = (pick: (r: HttpRound) => number) => median(list.map((m) => pick(m.round)));
+    return {
+      row: row.id,
+      requestsPerSec: of((r) => r.requestsPerSec),
+      p50Ms: of((r) => r.p50Ms),
+      p99Ms: of((r) => r.p99Ms),
+      cpuMicrosPerRequest: of((r) => r.cpuMicrosPerRequest),
+      requests: median(list.map((m) => m.requests)),
+      rounds: list.map((m) => m.round),
+      ...(pinned ? { pinned } : {}),
+    };
   });
+}
+
+/**
+ * One row's CPU per request over another's: the median of the per-round
+ * ratios (rows of one round ran minutes apart at most, under the same load).
+ */
+export function costRatio(mine: HttpMeasurement, theirs: HttpMeasurement): number {
+  const count = Math.min(mine.rounds.length, theirs.rounds.length);
+  const ratios = Array.from(
+    { length: count },
+    (_, i) => mine.rounds[i]!.cpuMicrosPerRequest / theirs.rounds[i]!.cpuMicrosPerRequest,
+  );
+  return median(ratios);
+}
+
+/** The same, for req/s (above 1: this row served more). */
+export function throughputRatio(mine: HttpMeasurement, theirs: HttpMeasurement): number {
+  const count = Math.min(mine.rounds.length, theirs.rounds.length);
+  return median(
+    Array.from({ length: count }, (_, i) => mine.rounds[i]!.requestsPerSec / theirs.rounds[i]!.requestsPerSec),
+  );
 }

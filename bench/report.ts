@@ -1,6 +1,6 @@
 /** The printed report (one table per section, then the targets) and the JSON it is written as. */
 import { SIZES } from './fixtures.js';
-import type { HttpMeasurement } from './http.js';
+import { costRatio, type HttpMeasurement } from './http.js';
 import { HTTP_ROWS } from './http-rows.js';
 import type { MemoryMeasurement } from './memory.js';
 import { VERIFY_ROWS, type VerifyMeasurement } from './verify.js';
@@ -75,10 +75,12 @@ function verifyTable(verify: readonly VerifyMeasurement[]): string[] {
 }
 
 function httpTable(http: readonly HttpMeasurement[]): string[] {
+  const rounds = Math.max(...http.map((m) => m.rounds.length));
+  const pinned = http[0]?.pinned;
   const lines = [
-    'HTTP: autocannon on 127.0.0.1, 1 KiB signed JSON, a fresh delivery id per request (best round);',
-    '  "by CPU/req" = the other server\'s CPU µs per request over this one\'s (steadier than req/s on a shared machine)',
-    `${pad('server', 44)}|${pad('req/s', 9, true)} |${pad('p50 ms', 7, true)} |${pad('p99 ms', 7, true)} |${pad('CPU µs/req', 11, true)} | ratios (req/s)`,
+    `HTTP: autocannon on 127.0.0.1, 1 KiB signed JSON, a fresh delivery id per request; medians of ${rounds} interleaved rounds${pinned ? `, server on core ${pinned.server}, load on core ${pinned.load}` : ''};`,
+    '  "×" = this row\'s server CPU per request over the other row\'s (median of per-round ratios; below 1: cheaper)',
+    `${pad('server', 46)}|${pad('req/s', 9, true)} |${pad('p50 ms', 7, true)} |${pad('p99 ms', 7, true)} |${pad('CPU µs/req', 11, true)} | CPU/req ratios`,
   ];
   for (const row of HTTP_ROWS) {
     const mine = http.find((m) => m.row === row.id);
@@ -86,14 +88,12 @@ function httpTable(http: readonly HttpMeasurement[]): string[] {
     const ratios = (row.compare ?? [])
       .map((compare) => {
         const theirs = http.find((m) => m.row === compare.row);
-        return theirs
-          ? `${ratio(mine.requestsPerSec / theirs.requestsPerSec)}× ${compare.row} (by CPU/req ${ratio(theirs.cpuMicrosPerRequest / mine.cpuMicrosPerRequest)}×)`
-          : undefined;
+        return theirs ? `${ratio(costRatio(mine, theirs))}× ${compare.row}` : undefined;
       })
       .filter(Boolean)
       .join(', ');
     lines.push(
-      `${pad(row.label, 44)}|${pad(Math.round(mine.requestsPerSec).toString(), 9, true)} |${pad(String(mine.p50Ms), 7, true)} |${pad(String(mine.p99Ms), 7, true)} |${pad(mine.cpuMicrosPerRequest.toFixed(1), 11, true)} | ${ratios}`,
+      `${pad(row.label, 46)}|${pad(Math.round(mine.requestsPerSec).toString(), 9, true)} |${pad(String(mine.p50Ms), 7, true)} |${pad(String(mine.p99Ms), 7, true)} |${pad(mine.cpuMicrosPerRequest.toFixed(1), 11, true)} | ${ratios}`,
     );
   }
   return lines;
@@ -115,9 +115,9 @@ export function formatReport(report: Report): string {
   }
   if (report.http.length > 0) lines.push(...httpTable(report.http), '');
   if (report.targets.length > 0) {
-    lines.push('TARGETS (issue 6)');
+    lines.push('TARGETS (issues 6 and 16)');
     for (const check of report.targets) {
-      const bound = check.max !== undefined ? `max ${check.max}` : `min ${check.min}`;
+      const bound = check.max !== undefined ? `max ${check.max.toFixed(2)}` : `min ${check.min?.toFixed(2)}`;
       lines.push(
         `  ${check.met ? 'met   ' : 'MISSED'} ${pad(check.size, 7)} ${check.target}: ${check.value.toFixed(2)} (${bound})${check.note ? `; ${check.note}` : ''}`,
       );

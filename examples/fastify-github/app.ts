@@ -23,8 +23,9 @@ export async function createApp(secret: string, issues: OpenedIssue[] = []): Pro
   });
 
   const app = Fastify();
-  // The raw-body parser stays inside the webhook route's scope; /issues keeps normal JSON parsing.
-  await app.register(hookgate, { path: '/webhooks/github', receiver });
+  // An encapsulated plugin: its raw-body parser stays in the webhook route's scope (/issues keeps
+  // normal JSON parsing), and the prefix is the route.
+  await app.register(hookgate, { receiver, prefix: '/webhooks/github' });
   app.get('/issues', async () => issues);
   return app;
 }

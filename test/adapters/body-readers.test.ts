@@ -67,6 +67,25 @@ describe('readNodeBody', () => {
     expect(listenerCounts()).toEqual(before);
   });
 
+  it('rejects a body slower than bodyTimeoutMs with body_timeout, pauses, and removes its listeners', async () => {
+    const { stream, req, listenerCounts } = fakeRequest();
+    const before = listenerCounts();
+    const reading = readNodeBody(req, 100, { bodyTimeoutMs: 40 });
+    stream.write('{');
+    const error = await rejection(reading);
+    expect(error.code).toBe('body_timeout');
+    expect(error.status).toBe(408);
+    expect(stream.isPaused()).toBe(true);
+    expect(listenerCounts()).toEqual(before);
+    stream.destroy();
+  });
+
+  it('refuses a bodyTimeoutMs that is not a number of milliseconds', async () => {
+    for (const bodyTimeoutMs of [-1, Number.NaN, Number.POSITIVE_INFINITY]) {
+      expect(() => readNodeBody(fakeRequest().req, 100, { bodyTimeoutMs })).toThrow(/bodyTimeoutMs/);
+    }
+  });
+
   it('rejects a stream someone else already read with body_already_parsed', async () => {
     const { stream, req } = fakeRequest();
     stream.end('{}');
@@ -128,6 +147,21 @@ describe('readFetchBody', () => {
     const req = request('{}');
     await req.text();
     expect((await rejection(readFetchBody(req, 10))).code).toBe('body_already_parsed');
+  });
+
+  it('rejects a body slower than bodyTimeoutMs with body_timeout and cancels the stream', async () => {
+    let cancelled = false;
+    const stalled = new ReadableStream<Uint8Array>({
+      start(controller) {
+        controller.enqueue(Uint8Array.of(0x7b));
+      },
+      cancel: () => {
+        cancelled = true;
+      },
+    });
+    const error = await rejection(readFetchBody(request(stalled), 10, { bodyTimeoutMs: 40 }));
+    expect(error.code).toBe('body_timeout');
+    expect(cancelled).toBe(true);
   });
 
   it('rejects a failing stream with invalid_body', async () => {

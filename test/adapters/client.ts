@@ -129,3 +129,72 @@ export async function sendTruncated(
     });
   });
 }
+
+/**
+ * Sends a request head promising `declaredLength` bytes, then one byte every
+ * `everyMs`, until the server answers or closes. Returns the status line's
+ * code (0 when the server closed without answering) and the answer's body.
+ */
+export async function sendDribbled(
+  url: string,
+  headers: Record<string, string>,
+  declaredLength: number,
+  everyMs: number,
+): Promise<{ status: number; text: string; bytesSent: number }> {
+  const { hostname, port } = new URL(url);
+  const socket = net.connect(Number(port), hostname);
+  await new Promise<void>((resolve, reject) => {
+    socket.once('connect', resolve);
+    socket.once('error', reject);
+  });
+  socket.on('error', () => {});
+  const head = [
+    'POST /webhooks HTTP/1.1',
+    `Host: ${hostname}:${port}`,
+    `Content-Length: ${declaredLength}`,
+    ...Object.entries(headers).map(([name, value]) => `${name}: ${value}`),
+    '',
+    '',
+  ].join('\r\n');
+  socket.write(head);
+  let bytesSent = 0;
+  const timer = setInterval(() => {
+    if (bytesSent < declaredLength - 1 && socket.writable) {
+      socket.write('{');
+      bytesSent++;
+    }
+  }, everyMs);
+  const received: Buffer[] = [];
+  socket.on('data', (chunk: Buffer) => received.push(chunk));
+  await new Promise<void>((resolve) => {
+    // The answer is complete once its Content-Length worth of body (or its last chunk) is in; or the server closed.
+    const check = () => {
+      const text = Buffer.concat(received).toString('utf8');
+      const split = text.indexOf('\r\n\r\n');
+      if (split < 0) return;
+      const length = /content-length: *(\d+)/i.exec(text.slice(0, split))?.[1];
+      if (length !== undefined ? text.length - split - 4 >= Number(length) : text.endsWith('\r\n0\r\n\r\n')) resolve();
+    };
+    socket.on('data', check);
+    socket.once('close', () => resolve());
+  });
+  clearInterval(timer);
+  socket.destroy();
+  const text = Buffer.concat(received).toString('utf8');
+  const status = Number(/^HTTP\/1\.1 (\d{3})/.exec(text)?.[1] ?? 0);
+  const split = text.indexOf('\r\n\r\n');
+  let body = text.slice(split + 4);
+  if (/transfer-encoding: *chunked/i.test(text.slice(0, split))) {
+    // Chunk sizes (hex) and their line breaks out; the chunks themselves joined.
+    let chunks = '';
+    for (let at = 0; ; ) {
+      const end = body.indexOf('\r\n', at);
+      const size = Number.parseInt(body.slice(at, end), 16);
+      if (!(size > 0)) break;
+      chunks += body.slice(end + 2, end + 2 + size);
+      at = end + 2 + size + 2;
+    }
+    body = chunks;
+  }
+  return { status, text: body, bytesSent };
+}

@@ -2,7 +2,9 @@ import { randomUUID } from 'node:crypto';
 import {
   createReceiver,
   type DeliveryContext,
+  type DeliveryRecord,
   github,
+  type HookgateError,
   hmac,
   type Receiver,
   type Scheme,
@@ -13,7 +15,7 @@ import {
 } from '@hookgate/core';
 import { signGitHub, signHmac, signShopify, signSlack, signStandardWebhooks, signStripe } from '@hookgate/core/testing';
 import { expect, vi } from 'vitest';
-import { type Answer, post, postRaw, sendTruncated, streamUntilAnswered } from './client.js';
+import { type Answer, post, postRaw, sendDribbled, sendTruncated, streamUntilAnswered } from './client.js';
 import type { RunningApp, Target, Variant } from './targets.js';
 
 const SECRET = 'whsec_c2VjcmV0LWZvci10aGUtY29uZm9ybWFuY2Utc3VpdGU=';
@@ -106,6 +108,9 @@ interface Harness {
   url: string;
   receiver: Receiver;
   calls: Call[];
+  /** What onError heard and what observe recorded. */
+  errors: HookgateError[];
+  records: DeliveryRecord[];
   fixture: Fixture;
   /** A signed delivery: headers (with content-type) and body. */
   delivery(body?: string): { headers: Record<string, string>; body: string };
@@ -114,6 +119,7 @@ interface Harness {
 interface StartOptions {
   variant?: Variant;
   handler?: (event: unknown, ctx: DeliveryContext) => unknown;
+  bodyTimeoutMs?: number;
 }
 
 async function withApp(
@@ -123,18 +129,26 @@ async function withApp(
   run: (harness: Harness) => Promise<void>,
 ): Promise<void> {
   const calls: Call[] = [];
-  const receiver = createReceiver({ scheme: fixture.scheme, maxBodyBytes: LIMIT });
+  const errors: HookgateError[] = [];
+  const records: DeliveryRecord[] = [];
+  const receiver = createReceiver({
+    scheme: fixture.scheme,
+    maxBodyBytes: LIMIT,
+    observe: (record) => records.push(record),
+  });
   receiver.onAny(async (event, ctx) => {
     calls.push({ event, ctx });
     await options.handler?.(event, ctx);
   });
-  const app = await target.start(receiver, options.variant ?? 'plain');
+  receiver.onError((error) => errors.push(error));
+  const adapterOptions = options.bodyTimeoutMs === undefined ? undefined : { bodyTimeoutMs: options.bodyTimeoutMs };
+  const app = await target.start(receiver, options.variant ?? 'plain', adapterOptions);
   const delivery = (body = fixture.body()) => ({
     headers: { 'content-type': fixture.contentType, ...fixture.sign(body) },
     body,
   });
   try {
-    await run({ app, url: `${app.url}/webhooks`, receiver, calls, fixture, delivery });
+    await run({ app, url: `${app.url}/webhooks`, receiver, calls, errors, records, fixture, delivery });
   } finally {
     await app.close();
   }
@@ -165,6 +179,38 @@ async function expectStillServing(harness: Harness): Promise<void> {
   const answer = await post(harness.url, headers, body);
   expectProcessed(answer, harness, body, before + 1);
 }
+
+/** onError heard the failure and observe recorded it: an adapter's own rejection is reported like any other. */
+async function expectReported(harness: Harness, code: string, status: number): Promise<void> {
+  await vi.waitFor(() => {
+    expect(harness.errors.map((error) => error.code)).toContain(code);
+    expect(harness.records.map((record) => [record.code, record.status])).toContainEqual([code, status]);
+  });
+}
+
+/** A scheme that accepts every request and answers with `answer`, as a custom scheme's respond() might. */
+function answering(answer: unknown): Fixture {
+  const scheme: Scheme = {
+    name: 'custom',
+    verify: () => ({}),
+    respond: () => answer as ReturnType<NonNullable<Scheme['respond']>>,
+    describe: () => ({ id: undefined, type: 'custom' }),
+  };
+  return { scheme, contentType: 'application/json', body: () => '{"a":1}', sign: () => ({}), type: 'custom' };
+}
+
+const unwritableAnswer = (what: string, answer: unknown): Scenario => ({
+  name: `an answer Node cannot write (${what}) → 500 internal_error, onError hears it, keeps serving`,
+  run: (target) =>
+    withApp(target, answering(answer), {}, async (harness) => {
+      for (let i = 0; i < 2; i++) {
+        const { headers, body } = harness.delivery();
+        expectError(await post(harness.url, headers, body), 500, 'internal_error');
+      }
+      expect(harness.errors.map((error) => error.code)).toEqual(['internal_error', 'internal_error']);
+      expect(harness.errors[0]!.message).toMatch(/answer could not be written/);
+    }),
+});
 
 export interface Scenario {
   name: string;
@@ -261,6 +307,7 @@ export const scenarios: Scenario[] = [
         const answer = await post(harness.url, headers, body);
         expectError(answer, 413, 'payload_too_large', [body]);
         expect(harness.calls).toHaveLength(0);
+        await expectReported(harness, 'payload_too_large', 413);
         await expectStillServing(harness);
       }),
   },
@@ -275,6 +322,7 @@ export const scenarios: Scenario[] = [
         // Answered while streaming: far less than the body had been sent.
         expect(sentBeforeAnswer).toBeLessThan(total / 4);
         expect(harness.calls).toHaveLength(0);
+        await expectReported(harness, 'payload_too_large', 413);
         await expectStillServing(harness);
       }),
   },
@@ -398,6 +446,7 @@ export const scenarios: Scenario[] = [
           await sendTruncated(harness.url, headers, bytes.subarray(0, 20), bytes.length, how);
           await expectClosedWithoutListeners(harness);
           expect(harness.calls).toHaveLength(0);
+          await expectReported(harness, 'invalid_body', 400);
           await expectStillServing(harness);
         }),
     }),
@@ -424,6 +473,7 @@ export const scenarios: Scenario[] = [
         expectError(answer, 500, 'body_already_parsed', [headers['stripe-signature']!, body]);
         expect((JSON.parse(answer.text) as { error: { message: string } }).error.message).toContain(target.mountHint);
         expect(harness.calls).toHaveLength(0);
+        await expectReported(harness, 'body_already_parsed', 500);
       }),
   },
   {
@@ -448,6 +498,60 @@ export const scenarios: Scenario[] = [
         }
         const { headers, body } = harness.delivery();
         expectProcessed(await post(harness.url, headers, body), harness, body);
+      }),
+  },
+  unwritableAnswer('a header value with a line break', {
+    status: 200,
+    headers: { 'x-challenge': 'a\r\nx-injected: yes' },
+    body: 'ok',
+  }),
+  unwritableAnswer('a body that is not a string', { status: 200, headers: {}, body: { challenge: 'x' } }),
+  unwritableAnswer('a status out of range', { status: 42, headers: {}, body: 'ok' }),
+  {
+    name: 'the client leaves while the handler runs → no crash, the handler ran once, keeps serving',
+    run: async (target) => {
+      let release = () => {};
+      const gate = new Promise<void>((resolve) => {
+        release = resolve;
+      });
+      let entered = () => {};
+      const inHandler = new Promise<void>((resolve) => {
+        entered = resolve;
+      });
+      const handler = async () => {
+        entered();
+        await gate;
+      };
+      await withApp(target, fixtures.standardWebhooks(), { handler }, async (harness) => {
+        const { headers, body } = harness.delivery();
+        const controller = new AbortController();
+        const sending = fetch(harness.url, { method: 'POST', headers, body, signal: controller.signal });
+        await inHandler;
+        controller.abort();
+        await expect(sending).rejects.toThrow();
+        await vi.waitFor(() => expect(harness.app.requests.at(-1)?.socket?.destroyed).toBe(true));
+        release();
+        await vi.waitFor(() => expect(harness.records).toHaveLength(1));
+        expect(harness.calls).toHaveLength(1);
+        await expectStillServing(harness);
+      });
+    },
+  },
+  {
+    name: 'a body dribbled slower than bodyTimeoutMs → 408 body_timeout, reported, keeps serving',
+    run: (target) =>
+      withApp(target, fixtures.stripe(), { bodyTimeoutMs: 300 }, async (harness) => {
+        const { headers } = harness.delivery('{}');
+        const started = Date.now();
+        const answer = await sendDribbled(harness.url, headers, 1000, 50);
+        // Answered at the bound, long before the body (1000 bytes at 20 bytes/s) could be complete.
+        expect(answer.bytesSent).toBeLessThan(100);
+        expect(Date.now() - started).toBeLessThan(5000);
+        expect(answer.status).toBe(408);
+        expect((JSON.parse(answer.text) as { error: { code: string } }).error.code).toBe('body_timeout');
+        await expectReported(harness, 'body_timeout', 408);
+        expect(harness.calls).toHaveLength(0);
+        await expectStillServing(harness);
       }),
   },
 ];

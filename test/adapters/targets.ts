@@ -3,7 +3,7 @@ import http, { type IncomingMessage, type Server, type ServerResponse } from 'no
 import type { AddressInfo } from 'node:net';
 import { type AdaptableReceiver, toFetchHandler, toNodeHandler } from '@hookgate/core/http';
 import { hookgate as expressHookgate } from '@hookgate/express';
-import { hookgate as fastifyHookgate, hookgateRoute } from '@hookgate/fastify';
+import { hookgate as fastifyHookgate } from '@hookgate/fastify';
 import { hookgate as koaHookgate } from '@hookgate/koa';
 import { bodyParser } from '@koa/bodyparser';
 import Router from '@koa/router';
@@ -36,7 +36,12 @@ export interface Target {
   mountHint: string;
   /** Whether other routes keep rejecting content types they have no parser for (Fastify's 415). */
   otherRoutesRejectUnknownTypes: boolean;
-  start(receiver: AdaptableReceiver, variant: Variant): Promise<RunningApp>;
+  start(receiver: AdaptableReceiver, variant: Variant, options?: AdapterOptions): Promise<RunningApp>;
+}
+
+/** What every adapter takes besides the receiver. */
+export interface AdapterOptions {
+  bodyTimeoutMs?: number;
 }
 
 async function listen(server: Server): Promise<RunningApp> {
@@ -74,7 +79,7 @@ function expressTarget(name: string, express: typeof express5): Target {
     parserCanLoseRaw: true,
     mountHint: "app.post('/webhooks', hookgate(receiver)) above app.use(express.json())",
     otherRoutesRejectUnknownTypes: false,
-    start(receiver, variant) {
+    start(receiver, variant, options) {
       const app = express();
       if (variant === 'parser-lost-raw') app.use(express.json());
       if (variant === 'parser-kept-raw') {
@@ -86,7 +91,7 @@ function expressTarget(name: string, express: typeof express5): Target {
           }),
         );
       }
-      app.post('/webhooks', expressHookgate(receiver));
+      app.post('/webhooks', expressHookgate(receiver, options));
       app.post('/json', express.json(), (req, res) => {
         res.json({ received: req.body as unknown });
       });
@@ -100,7 +105,7 @@ const koaTarget: Target = {
   parserCanLoseRaw: true,
   mountHint: 'Mount hookgate before bodyParser()',
   otherRoutesRejectUnknownTypes: false,
-  start(receiver, variant) {
+  start(receiver, variant, options) {
     const app = new Koa();
     app.silent = true; // Koa logs aborted requests; the scenarios check them instead.
     const router = new Router();
@@ -115,7 +120,7 @@ const koaTarget: Target = {
         await next();
       });
     }
-    router.post('/webhooks', koaHookgate(receiver));
+    router.post('/webhooks', koaHookgate(receiver, options));
     router.post('/json', bodyParser(), (ctx) => {
       ctx.body = { received: ctx.request.body };
     });
@@ -124,13 +129,13 @@ const koaTarget: Target = {
   },
 };
 
-function fastifyTarget(name: string, form: 'plugin' | 'route'): Target {
+function fastifyTarget(name: string, mount: 'prefix' | 'path'): Target {
   return {
     name,
     parserCanLoseRaw: false,
     mountHint: '',
     otherRoutesRejectUnknownTypes: true,
-    async start(receiver, variant) {
+    async start(receiver, variant, options) {
       const app = Fastify();
       if (variant !== 'plain') {
         // An app-wide JSON parser of the app's own: the webhook route must not see it.
@@ -144,8 +149,8 @@ function fastifyTarget(name: string, form: 'plugin' | 'route'): Target {
         });
       }
       app.post('/json', async (request) => ({ received: request.body }));
-      if (form === 'plugin') await app.register(fastifyHookgate, { path: '/webhooks', receiver });
-      else await app.register(hookgateRoute(receiver), { prefix: '/webhooks' });
+      if (mount === 'prefix') await app.register(fastifyHookgate, { ...options, receiver, prefix: '/webhooks' });
+      else await app.register(fastifyHookgate, { ...options, receiver, path: '/webhooks' });
       await app.ready();
       const running = await listen(app.server);
       return { ...running, close: () => app.close() };
@@ -158,8 +163,8 @@ const nodeTarget: Target = {
   parserCanLoseRaw: true,
   mountHint: 'already read',
   otherRoutesRejectUnknownTypes: false,
-  start(receiver, variant) {
-    const webhook = toNodeHandler(receiver);
+  start(receiver, variant, options) {
+    const webhook = toNodeHandler(receiver, options);
     return listen(
       http.createServer(async (req, res) => {
         if (req.url === '/json') {
@@ -227,8 +232,8 @@ const fetchTarget: Target = {
   parserCanLoseRaw: true,
   mountHint: 'Pass the untouched Request',
   otherRoutesRejectUnknownTypes: false,
-  async start(receiver, variant) {
-    const webhook = toFetchHandler(receiver);
+  async start(receiver, variant, options) {
+    const webhook = toFetchHandler(receiver, options);
     const handle = async (request: Request): Promise<Response> => {
       const { pathname } = new URL(request.url);
       if (pathname === '/json') return Response.json({ received: (await request.json()) as unknown });
@@ -252,8 +257,8 @@ const fetchTarget: Target = {
 export const targets: Target[] = [
   expressTarget('express 4', express4),
   expressTarget('express 5', express5),
-  fastifyTarget('fastify 5 (plugin)', 'plugin'),
-  fastifyTarget('fastify 5 (route-level)', 'route'),
+  fastifyTarget('fastify 5 (prefix)', 'prefix'),
+  fastifyTarget('fastify 5 (path)', 'path'),
   koaTarget,
   nodeTarget,
   fetchTarget,

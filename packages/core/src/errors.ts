@@ -9,6 +9,7 @@ export const ERRORS = {
   // The request itself
   method_not_allowed: { status: 405, outcome: 'rejected' },
   payload_too_large: { status: 413, outcome: 'rejected' },
+  body_timeout: { status: 408, outcome: 'rejected' },
   // Signature and replay window: the sender should stop (or alert)
   missing_header: { status: 401, outcome: 'rejected' },
   malformed_header: { status: 401, outcome: 'rejected' },

@@ -1,5 +1,11 @@
 import type { IncomingMessage } from 'node:http';
-import { type AdaptableReceiver, handleNodeRequest } from '@hookgate/core/http';
+import {
+  type AdaptableReceiver,
+  handleNodeRequest,
+  type NodeAdapterOptions,
+  resolveAdapterOptions,
+  writableResponse,
+} from '@hookgate/core/http';
 
 /** The part of a Koa context the middleware uses; Koa 2 and 3 contexts fit it. */
 export interface KoaContextLike {
@@ -11,6 +17,8 @@ export interface KoaContextLike {
   set(field: string, value: string): void;
 }
 
+export type HookgateKoaOptions = NodeAdapterOptions;
+
 const MOUNT_HINT =
   "Mount hookgate before bodyParser() (router.post('/webhooks', hookgate(receiver)) with app.use(bodyParser()) after the router), " +
   'or use @koa/bodyparser, which keeps ctx.request.rawBody.';
@@ -18,16 +26,20 @@ const MOUNT_HINT =
 /**
  * `router.post('/webhooks', hookgate(receiver))` with @koa/router, or
  * `app.use(hookgate(receiver))`. Reads the raw body with the receiver's size
- * limit, or uses `ctx.request.rawBody` when a body parser ran first.
+ * limit and `bodyTimeoutMs` bound (default 30 s), or uses `ctx.request.rawBody`
+ * when a body parser ran first.
  */
 export function hookgate(
   receiver: AdaptableReceiver,
+  options?: HookgateKoaOptions,
 ): (ctx: KoaContextLike, next: () => Promise<unknown>) => Promise<void> {
+  const bodyOptions = resolveAdapterOptions(options);
   return async (ctx) => {
-    const earlier = { rawBody: ctx.request.rawBody, body: ctx.request.body, mountHint: MOUNT_HINT };
-    const response = await handleNodeRequest(receiver, ctx.req, earlier);
+    const { rawBody, body } = ctx.request;
+    const earlier = { rawBody, body, mountHint: MOUNT_HINT };
+    const response = writableResponse(receiver, await handleNodeRequest(receiver, ctx.req, earlier, bodyOptions));
     // Headers first: Koa would otherwise pick a content type from the body.
-    for (const [name, value] of Object.entries(response.headers)) ctx.set(name, value);
+    for (const name of Object.keys(response.headers)) ctx.set(name, response.headers[name]!);
     ctx.status = response.status;
     ctx.body = response.body;
   };

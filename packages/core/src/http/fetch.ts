@@ -1,13 +1,22 @@
 import { HookgateError } from '../errors.js';
 import type { ReceiverResponse } from '../types.js';
-import { BoundedBuffer, bodyIncomplete, checkDeclaredLength } from './body-limit.js';
-import { type AdaptableReceiver, rejectRequest } from './node.js';
+import {
+  type BodyReadOptions,
+  BoundedBuffer,
+  bodyIncomplete,
+  bodyTimedOut,
+  bodyTimeoutOf,
+  checkDeclaredLength,
+} from './body-limit.js';
+import { type AdaptableReceiver, rejectRequest, reportUnwritable, unwritable, unwritableResponse } from './report.js';
 
 /**
  * Reads a Fetch request body, at most `limit` bytes: rejects up front on a
- * Content-Length over the limit, and cancels the stream as soon as it passes it.
+ * Content-Length over the limit, cancels the stream as soon as it passes it,
+ * and rejects with `body_timeout` when it takes longer than `bodyTimeoutMs` (default 30 s).
  */
-export async function readFetchBody(request: Request, limit: number): Promise<Buffer> {
+export async function readFetchBody(request: Request, limit: number, options?: BodyReadOptions): Promise<Buffer> {
+  const timeoutMs = bodyTimeoutOf(options);
   checkDeclaredLength(request.headers.get('content-length'), limit);
   if (request.bodyUsed) {
     throw new HookgateError(
@@ -18,11 +27,21 @@ export async function readFetchBody(request: Request, limit: number): Promise<Bu
   if (request.body === null) return Buffer.alloc(0);
   const reader = request.body.getReader();
   const buffer = new BoundedBuffer(limit);
+  let timedOut = false;
+  // Cancelling ends a pending read at once (done: true); the flag tells that end from a real one.
+  const timer =
+    timeoutMs > 0
+      ? setTimeout(() => {
+          timedOut = true;
+          reader.cancel().catch(() => {});
+        }, timeoutMs)
+      : undefined;
   try {
     for (;;) {
       const chunk = await reader.read().catch((error: unknown) => {
-        throw bodyIncomplete(error);
+        throw timedOut ? bodyTimedOut(timeoutMs) : bodyIncomplete(error);
       });
+      if (timedOut) throw bodyTimedOut(timeoutMs);
       if (chunk.done) return buffer.toBuffer();
       buffer.push(chunk.value);
     }
@@ -31,6 +50,7 @@ export async function readFetchBody(request: Request, limit: number): Promise<Bu
     reader.cancel().catch(() => {});
     throw error;
   } finally {
+    if (timer !== undefined) clearTimeout(timer);
     reader.releaseLock();
   }
 }
@@ -38,20 +58,38 @@ export async function readFetchBody(request: Request, limit: number): Promise<Bu
 const NULL_BODY_STATUSES = new Set([101, 204, 205, 304]);
 
 function toFetchResponse(response: ReceiverResponse): Response {
+  if (typeof response.body !== 'string') throw unwritable('body', response.body);
   const body = NULL_BODY_STATUSES.has(response.status) ? null : response.body;
+  // Throws on a status out of range or a header value with a control character.
   return new Response(body, { status: response.status, headers: response.headers });
 }
 
+/** The answer as a Response; one Fetch refuses becomes a 500 internal_error, and onError hears why. */
+function answer(receiver: AdaptableReceiver, response: ReceiverResponse): Response {
+  try {
+    return toFetchResponse(response);
+  } catch (cause) {
+    reportUnwritable(receiver, cause);
+    return toFetchResponse(unwritableResponse());
+  }
+}
+
 /** A Fetch API handler for Hono, Next.js route handlers, Bun, Deno and workers. */
-export function toFetchHandler(receiver: AdaptableReceiver): (request: Request) => Promise<Response> {
+export function toFetchHandler(
+  receiver: AdaptableReceiver,
+  options?: BodyReadOptions,
+): (request: Request) => Promise<Response> {
+  const checked: BodyReadOptions = { bodyTimeoutMs: bodyTimeoutOf(options) };
   return async (request) => {
+    let response: ReceiverResponse;
     try {
-      const body = await readFetchBody(request, receiver.maxBodyBytes);
+      const body = await readFetchBody(request, receiver.maxBodyBytes, checked);
       const { method, url, headers } = request;
-      return toFetchResponse(await receiver.handle({ method, url, headers, body }));
+      response = await receiver.handle({ method, url, headers, body });
     } catch (error) {
       // Reading failed (413, aborted…), or a hand-made AdaptableReceiver threw.
-      return toFetchResponse(rejectRequest(receiver, error));
+      response = rejectRequest(receiver, error);
     }
+    return answer(receiver, response);
   };
 }
