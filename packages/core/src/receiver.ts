@@ -269,6 +269,8 @@ class HookgateReceiver<E extends EventSchemas> implements Receiver<E> {
       body,
     };
 
+    const unsigned = this.#scheme.answerUnsigned?.(schemeRequest);
+    if (unsigned) return { response: unsigned, outcome: 'challenge' };
     // Nothing is parsed before this line: the signature covers the exact bytes.
     const verified = this.#scheme.verify(schemeRequest);
     if (verified.timestamp !== undefined) checkWindow(verified.timestamp, this.#now(), this.#window);

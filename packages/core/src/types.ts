@@ -36,6 +36,23 @@ export interface VerifiedSignature {
   id?: string | undefined;
   /** The signed send time, in seconds since the epoch. */
   timestamp?: number | undefined;
+  /** The label of the secret that matched, when it has one (never the secret itself). */
+  secretLabel?: string | undefined;
+}
+
+/**
+ * How a sender redelivers what was not answered 2xx, as its documentation states
+ * it. Undefined fields are not documented by the sender.
+ */
+export interface RedeliveryProfile {
+  /** Automatic retries after the first attempt; 0 when the sender never retries. */
+  retries: number | undefined;
+  /** How long after the first attempt the last retry comes, in milliseconds. */
+  horizonMs?: number | undefined;
+  /** How long the sender waits for an answer, in milliseconds. */
+  timeoutMs?: number | undefined;
+  /** Which answers it retries, and anything else worth knowing. */
+  notes?: string | undefined;
 }
 
 /** What a scheme reads from a verified, parsed delivery. */
@@ -55,6 +72,15 @@ export interface DeliveryInfo {
  */
 export interface Scheme {
   readonly name: string;
+  /** The sender's redelivery behaviour, when known. */
+  readonly redelivery?: RedeliveryProfile | undefined;
+  /**
+   * Answers, before `verify`, the one request a sender makes without a signature
+   * (Slack's `ssl_check`); undefined for everything else, which then must verify.
+   * It must match only that exact unsigned form, and whatever it answers runs no
+   * handler and claims no dedupe key.
+   */
+  answerUnsigned?(request: SchemeRequest): ReceiverResponse | undefined;
   /** Throws a HookgateError (401) unless the request carries a valid signature. */
   verify(request: SchemeRequest): VerifiedSignature;
   /** Turns the verified body into the event payload; JSON when absent. */

@@ -1,5 +1,5 @@
-import { createHmac, createSecretKey, type KeyObject, timingSafeEqual } from 'node:crypto';
-import { configError, rejection } from '../errors.js';
+import { createHmac, type KeyObject, timingSafeEqual } from 'node:crypto';
+import { rejection } from '../errors.js';
 import type { Scheme, SchemeRequest, VerifiedSignature } from '../types.js';
 
 export type HmacAlgorithm = 'sha1' | 'sha256' | 'sha384' | 'sha512';
@@ -7,30 +7,8 @@ export type SignatureEncoding = 'hex' | 'base64' | 'base64url';
 
 const DIGEST_BYTES: Record<HmacAlgorithm, number> = { sha1: 20, sha256: 32, sha384: 48, sha512: 64 };
 
-/** One secret or several (rotation): every scheme accepts either. */
-export interface SecretOptions<S = string> {
-  secret?: S | undefined;
-  secrets?: readonly S[] | undefined;
-}
-
-/** All configured secrets; an empty or missing one is a configuration error, never "accept all". */
-export function collectSecrets<S extends string | Uint8Array>(options: SecretOptions<S>, scheme: string): S[] {
-  const list = [...(options.secret === undefined ? [] : [options.secret]), ...(options.secrets ?? [])];
-  if (list.length === 0) throw configError(`${scheme}: a secret is required (secret or secrets)`);
-  for (const secret of list) {
-    if (secret === undefined || secret === null || secret.length === 0) {
-      throw configError(`${scheme}: secrets must not be empty`);
-    }
-  }
-  return list;
-}
-
-/** Prepares HMAC keys once, at construction. */
-export function hmacKeys(secrets: readonly (string | Uint8Array)[]): KeyObject[] {
-  return secrets.map((secret) =>
-    createSecretKey(typeof secret === 'string' ? Buffer.from(secret, 'utf8') : Buffer.from(secret)),
-  );
-}
+export type { Secret, SecretEntry, SecretInput, SecretMatch, SecretOptions, SecretTime } from './secrets.js';
+export { collectSecrets, hmacKeyring, Keyring } from './secrets.js';
 
 /** Constant-time equality of two byte strings; lengths are public. */
 export function safeEqual(a: Buffer, b: Buffer): boolean {
