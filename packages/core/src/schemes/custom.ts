@@ -249,7 +249,7 @@ export function custom(options: CustomOptions): Scheme {
     if (options.secret !== undefined || options.secrets !== undefined) {
       throw fail(`${options.algorithm} verifies with publicKey or publicKeys, not a secret`);
     }
-    const keys = collectSecrets({ secret: options.publicKey, secrets: options.publicKeys }, name);
+    const keys = collectSecrets({ secret: options.publicKey, secrets: options.publicKeys }, name, undefined, false);
     const pkAlgorithm = algorithm as PublicKeyAlgorithm;
     publicRing = new Keyring(
       keys,

@@ -72,6 +72,8 @@ export function collectSecrets<S extends string | Uint8Array>(
   options: SecretOptions<S>,
   scheme: string,
   inspect?: (secret: S) => string | undefined,
+  /** Public keys (PEM text ends with a newline) skip the whitespace checks meant for pasted secrets. */
+  textChecks = true,
 ): Secret<S>[] {
   const inputs = [...(options.secret === undefined ? [] : [options.secret]), ...(options.secrets ?? [])];
   if (inputs.length === 0) throw configError(`${scheme}: a secret is required (secret or secrets)`);
@@ -83,7 +85,8 @@ export function collectSecrets<S extends string | Uint8Array>(
       throw configError(`${where}must be a string or bytes`);
     }
     if (value.length === 0) throw configError(`${scheme}: secrets must not be empty`);
-    const problem = (typeof value === 'string' ? textSecretProblem(value) : undefined) ?? inspect?.(value);
+    const problem =
+      (textChecks && typeof value === 'string' ? textSecretProblem(value) : undefined) ?? inspect?.(value);
     if (problem !== undefined) throw configError(`${where}${problem}`);
     if (entry.label !== undefined && (typeof entry.label !== 'string' || entry.label === '')) {
       throw configError(`${where}label must be a non-empty string`);
