@@ -270,7 +270,9 @@ class HookgateReceiver<E extends EventSchemas> implements Receiver<E> {
     };
 
     // Nothing is parsed before this line: the signature covers the exact bytes.
-    const verified = this.#scheme.verify(schemeRequest);
+    const verifying = this.#scheme.verify(schemeRequest);
+    // Awaited only when it is a promise (Web Crypto): the Node path stays synchronous.
+    const verified = verifying instanceof Promise ? await verifying : verifying;
     if (verified.timestamp !== undefined) checkWindow(verified.timestamp, this.#now(), this.#window);
     progress.verified = true;
 

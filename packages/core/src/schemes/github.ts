@@ -8,6 +8,7 @@ import {
   signatureMatches,
   stringField,
   throwingUnmatched,
+  verifiedWhen,
 } from './shared.js';
 
 export interface GitHubOptions extends SecretOptions {}
@@ -29,7 +30,7 @@ export function github(options: GitHubOptions): Scheme {
     check(request) {
       const header = requireHeader(request, HEADER);
       if (!header.startsWith(PREFIX)) throw rejection('malformed_header', `Header ${HEADER} must start with ${PREFIX}`);
-      return signatureMatches('sha256', 'hex', keys, [request.body], [header.slice(PREFIX.length)]) ? {} : undefined;
+      return verifiedWhen(signatureMatches('sha256', 'hex', keys, [request.body], [header.slice(PREFIX.length)]), {});
     },
     describe(payload, request) {
       const event = request.headers['x-github-event'];

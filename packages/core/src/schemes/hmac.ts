@@ -11,6 +11,7 @@ import {
   signatureMatches,
   stringField,
   throwingUnmatched,
+  verifiedWhen,
 } from './shared.js';
 
 export interface HmacOptions extends SecretOptions<string | Uint8Array> {
@@ -111,7 +112,7 @@ export function hmac(options: HmacOptions): Scheme {
               : (timestampText ?? ''),
       );
       const candidate = value.slice(prefix.length).trim();
-      return signatureMatches(algorithm, encoding, keys, parts, [candidate]) ? { id, timestamp } : undefined;
+      return verifiedWhen(signatureMatches(algorithm, encoding, keys, parts, [candidate]), { id, timestamp });
     },
     describe(payload, request, verified) {
       const typeFromHeader = typeHeader === undefined ? undefined : request.headers[typeHeader] || undefined;

@@ -6,6 +6,7 @@ import {
   type SecretOptions,
   signatureMatches,
   throwingUnmatched,
+  verifiedWhen,
 } from './shared.js';
 
 export interface ShopifyOptions extends SecretOptions {}
@@ -23,7 +24,7 @@ export function shopify(options: ShopifyOptions): Scheme {
     name: 'shopify',
     check(request) {
       const candidate = requireHeader(request, HEADER).trim();
-      return signatureMatches('sha256', 'base64', keys, [request.body], [candidate]) ? {} : undefined;
+      return verifiedWhen(signatureMatches('sha256', 'base64', keys, [request.body], [candidate]), {});
     },
     describe(_payload, request) {
       const { headers } = request;

@@ -1,4 +1,5 @@
 import { parseJsonBody } from '../body.js';
+import { utf8Decode } from '../bytes.js';
 import { rejection } from '../errors.js';
 import type { ReceiverResponse, Scheme, SchemeRequest } from '../types.js';
 import {
@@ -10,6 +11,7 @@ import {
   signatureMatches,
   stringField,
   throwingUnmatched,
+  verifiedWhen,
 } from './shared.js';
 
 export interface SlackOptions extends SecretOptions {}
@@ -23,7 +25,7 @@ function isForm(request: SchemeRequest): boolean {
 }
 
 function parseForm(request: SchemeRequest): unknown {
-  const form = Object.fromEntries(new URLSearchParams(request.body.toString('utf8')));
+  const form = Object.fromEntries(new URLSearchParams(utf8Decode(request.body)));
   // Interactivity wraps its JSON in a `payload` field.
   const wrapped = form.payload;
   if (wrapped === undefined) return form;
@@ -52,9 +54,10 @@ export function slack(options: SlackOptions): Scheme {
       if (!header.startsWith(PREFIX))
         throw rejection('malformed_header', `Header ${SIGNATURE} must start with ${PREFIX}`);
       const candidate = header.slice(PREFIX.length);
-      return signatureMatches('sha256', 'hex', keys, [`v0:${timestampText}:`, request.body], [candidate])
-        ? { timestamp }
-        : undefined;
+      return verifiedWhen(
+        signatureMatches('sha256', 'hex', keys, [`v0:${timestampText}:`, request.body], [candidate]),
+        { timestamp },
+      );
     },
     parse(request) {
       return isForm(request) ? parseForm(request) : parseJsonBody(request.body);

@@ -1,6 +1,8 @@
-import { createPublicKey, type KeyObject, verify as verifySignature } from 'node:crypto';
+import { fromBase64, toBase64 } from '../bytes.js';
+import { publicKey, publicKeyVerifies } from '../crypto/index.js';
+import type { PublicKey } from '../crypto/types.js';
 import { configError, rejection } from '../errors.js';
-import type { Scheme, SchemeRequest } from '../types.js';
+import type { MaybePromise, Scheme, SchemeRequest } from '../types.js';
 import {
   collectSecrets,
   hmacKeys,
@@ -9,15 +11,13 @@ import {
   signatureMatches,
   stringField,
   throwingUnmatched,
+  verifiedWhen,
 } from './shared.js';
 
 export interface StandardWebhooksOptions extends SecretOptions {}
 
 const HMAC_PREFIX = 'whsec_';
 const PUBLIC_KEY_PREFIX = 'whpk_';
-/** SPKI header of an Ed25519 public key; the raw 32 key bytes follow it. */
-const ED25519_SPKI_PREFIX = Buffer.from('302a300506032b6570032100', 'hex');
-
 const MAX_SIGNATURE_ENTRIES = 10;
 
 /** Standard Webhooks' headers, and the Svix names for the same three values. */
@@ -26,16 +26,16 @@ const HEADER_SETS = [
   { id: 'svix-id', timestamp: 'svix-timestamp', signature: 'svix-signature' },
 ] as const;
 
-function decodeBase64Secret(text: string, what: string): Buffer {
-  if (!/^[A-Za-z0-9+/]+={0,2}$/.test(text)) throw configError(`standardWebhooks: ${what} is not valid base64`);
-  const bytes = Buffer.from(text, 'base64');
+function decodeBase64Secret(text: string, what: string): Uint8Array {
+  const bytes = text.length === 0 ? undefined : fromBase64(text);
+  if (bytes === undefined) throw configError(`standardWebhooks: ${what} is not valid base64`);
   if (bytes.length === 0) throw configError(`standardWebhooks: ${what} is empty`);
   return bytes;
 }
 
-export function ed25519PublicKeyFromRaw(raw: Buffer): KeyObject {
+function ed25519PublicKeyFromRaw(raw: Uint8Array): PublicKey {
   if (raw.length !== 32) throw configError('standardWebhooks: a whpk_ public key must be 32 bytes');
-  return createPublicKey({ key: Buffer.concat([ED25519_SPKI_PREFIX, raw]), format: 'der', type: 'spki' });
+  return publicKey('ed25519', { format: 'raw', bytes: raw });
 }
 
 /**
@@ -46,8 +46,8 @@ export function ed25519PublicKeyFromRaw(raw: Buffer): KeyObject {
  */
 export function standardWebhooks(options: StandardWebhooksOptions): Scheme {
   const secrets = collectSecrets(options, 'standardWebhooks');
-  const hmacSecrets: Buffer[] = [];
-  const publicKeys: KeyObject[] = [];
+  const hmacSecrets: Uint8Array[] = [];
+  const publicKeys: PublicKey[] = [];
   for (const secret of secrets) {
     if (secret.startsWith(PUBLIC_KEY_PREFIX)) {
       publicKeys.push(
@@ -78,7 +78,7 @@ export function standardWebhooks(options: StandardWebhooksOptions): Scheme {
       const timestamp = parseTimestampHeader(timestampText, names.timestamp);
 
       const hmacCandidates: string[] = [];
-      const ed25519Candidates: Buffer[] = [];
+      const ed25519Candidates: Uint8Array[] = [];
       let wellFormed = 0;
       // A sender lists a few signatures (rotation); hundreds would only make us verify in a loop.
       for (const entry of signatureHeader.split(' ', MAX_SIGNATURE_ENTRIES)) {
@@ -89,8 +89,9 @@ export function standardWebhooks(options: StandardWebhooksOptions): Scheme {
         const value = entry.slice(comma + 1);
         if (version === 'v1') hmacCandidates.push(value);
         else if (version === 'v1a') {
-          const decoded = Buffer.from(value, 'base64');
-          if (decoded.length === 64 && decoded.toString('base64') === value) ed25519Candidates.push(decoded);
+          // Only the canonical text of a 64-byte signature: no padding or unused-bit leniency.
+          const decoded = value.length === 88 ? fromBase64(value) : undefined;
+          if (decoded?.length === 64 && toBase64(decoded) === value) ed25519Candidates.push(decoded);
         }
       }
       if (wellFormed === 0)
@@ -98,25 +99,24 @@ export function standardWebhooks(options: StandardWebhooksOptions): Scheme {
 
       // The short header parts go in as one string: each update() is a native call
       // costing about as much as hashing 100 bytes; the body is never copied.
-      if (
-        keys.length > 0 &&
-        signatureMatches('sha256', 'base64', keys, [`${id}.${timestampText}.`, request.body], hmacCandidates)
-      ) {
-        return { id, timestamp };
+      const parts = [`${id}.${timestampText}.`, request.body];
+      const verified = { id, timestamp };
+      const hmacMatched = keys.length > 0 && signatureMatches('sha256', 'base64', keys, parts, hmacCandidates);
+      if (hmacMatched === true || publicKeys.length === 0 || ed25519Candidates.length === 0) {
+        return verifiedWhen(hmacMatched, verified);
       }
-      if (publicKeys.length > 0 && ed25519Candidates.length > 0) {
-        // Ed25519 is one-shot: it needs the signed content as one buffer.
-        const content = Buffer.concat([Buffer.from(`${id}.${timestampText}.`), request.body]);
-        for (const key of publicKeys) {
-          for (const candidate of ed25519Candidates) {
-            if (verifySignature(null, content, key, candidate)) return { id, timestamp };
-          }
-        }
-      }
-      return undefined;
+      if (hmacMatched === false) return verifiedWhen(publicKeyVerifies(publicKeys, parts, ed25519Candidates), verified);
+      return orElse(hmacMatched, () => publicKeyVerifies(publicKeys, parts, ed25519Candidates)).then((ok) =>
+        ok ? verified : undefined,
+      );
     },
     describe(payload, _request, verified) {
       return { id: verified.id, type: stringField(payload, 'type') };
     },
   });
+}
+
+/** The first match, else the second (asked only when the first did not match). */
+async function orElse(first: Promise<boolean>, second: () => MaybePromise<boolean>): Promise<boolean> {
+  return (await first) || second();
 }

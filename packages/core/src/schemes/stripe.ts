@@ -9,6 +9,7 @@ import {
   signatureMatches,
   stringField,
   throwingUnmatched,
+  verifiedWhen,
 } from './shared.js';
 
 export interface StripeOptions extends SecretOptions {}
@@ -39,9 +40,9 @@ export function stripe(options: StripeOptions): Scheme {
       if (timestampText === undefined) throw rejection('malformed_header', `Header ${HEADER} has no timestamp`);
       const timestamp = parseTimestampHeader(timestampText, HEADER);
       // One update for the short prefix (each update() is a native call), one for the body.
-      return signatureMatches('sha256', 'hex', keys, [`${timestampText}.`, request.body], candidates)
-        ? { timestamp }
-        : undefined;
+      return verifiedWhen(signatureMatches('sha256', 'hex', keys, [`${timestampText}.`, request.body], candidates), {
+        timestamp,
+      });
     },
     describe(payload) {
       return { id: stringField(payload, 'id'), type: stringField(payload, 'type') };

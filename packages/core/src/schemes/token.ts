@@ -1,7 +1,7 @@
-import { createHash } from 'node:crypto';
+import { secretMatcher } from '../crypto/index.js';
 import { configError } from '../errors.js';
 import type { Scheme } from '../types.js';
-import { collectSecrets, requireHeader, safeEqual, stringField, throwingUnmatched } from './shared.js';
+import { collectSecrets, requireHeader, stringField, throwingUnmatched, verifiedWhen } from './shared.js';
 
 export interface TokenOptions {
   /** Names the scheme in dedupe keys and records. Default `token`. */
@@ -19,9 +19,6 @@ export interface TokenOptions {
   typeField?: string;
 }
 
-// Digests make every comparison the same length, so the token's length does not leak.
-const digest = (value: string) => createHash('sha256').update(value, 'utf8').digest();
-
 /**
  * A static shared token in a header (GitLab's `X-Gitlab-Token` and the like).
  * Weaker than a signature: it does not bind the body, and there is no timestamp.
@@ -30,18 +27,18 @@ export function token(options: TokenOptions): Scheme {
   const name = options.name ?? 'token';
   if (!options.header) throw configError(`${name}: header is required`);
   const header = options.header.toLowerCase();
-  const expected = collectSecrets({ secret: options.token, secrets: options.tokens }, name).map(digest);
+  // Compared as digests: every comparison has the same length, so the token's length does not leak.
+  const matches = secretMatcher(collectSecrets({ secret: options.token, secrets: options.tokens }, name));
   const idHeader = options.idHeader?.toLowerCase();
   const typeHeader = options.typeHeader?.toLowerCase();
   const typeField = options.typeField ?? 'type';
   return throwingUnmatched({
     name,
     check(request) {
-      const presented = digest(requireHeader(request, header));
-      let matched = false;
-      for (const candidate of expected) matched = safeEqual(presented, candidate) || matched;
-      if (!matched) return undefined;
-      return { id: idHeader === undefined ? undefined : request.headers[idHeader] || undefined };
+      const presented = requireHeader(request, header);
+      return verifiedWhen(matches(presented), {
+        id: idHeader === undefined ? undefined : request.headers[idHeader] || undefined,
+      });
     },
     describe(payload, request, verified) {
       const typeFromHeader = typeHeader === undefined ? undefined : request.headers[typeHeader] || undefined;
