@@ -1,8 +1,8 @@
 // What app authors use. Adapter authors: @hookgate/core/http.
 
-export type { HookgateErrorCode, HookgateErrorOptions } from './errors.js';
 /** Which crypto implementation was chosen at load: `node:crypto` on Node, `web-crypto` on Bun, Deno and edge runtimes. */
 export { cryptoName as cryptoBackend } from './crypto/index.js';
+export type { HookgateErrorCode, HookgateErrorOptions } from './errors.js';
 export { ERROR_STATUS, ERRORS, HookgateError, isHookgateError } from './errors.js';
 export { toFetchHandler } from './http/fetch.js';
 export { toNodeHandler } from './http/node.js';

@@ -24,6 +24,22 @@ export function spkiFromRaw(algorithm: PublicKeyAlgorithm, raw: Uint8Array): Uin
   return concatBytes([fromHex(prefix) ?? new Uint8Array(0), raw]);
 }
 
+/** The algorithm identifiers (DER-encoded OIDs) an SPKI of each algorithm starts with. */
+const SPKI_OIDS: Record<PublicKeyAlgorithm, readonly string[]> = {
+  ed25519: ['06032b6570'],
+  // id-ecPublicKey, then the prime256v1 curve.
+  'ecdsa-p256-sha256': ['06072a8648ce3d0201', '06082a8648ce3d030107'],
+  'rsa-sha256': ['06092a864886f70d010101'],
+};
+
+/** Whether DER SPKI bytes name the algorithm in their AlgorithmIdentifier (the first few dozen bytes). */
+export function spkiNames(algorithm: PublicKeyAlgorithm, spki: Uint8Array): boolean {
+  if (spki[0] !== 0x30) return false;
+  let head = '';
+  for (const byte of spki.subarray(0, 32)) head += byte.toString(16).padStart(2, '0');
+  return SPKI_OIDS[algorithm].every((oid) => head.includes(oid));
+}
+
 /** The DER bytes of a `-----BEGIN PUBLIC KEY-----` block. */
 export function spkiFromPem(text: string): Uint8Array {
   const match = /-----BEGIN PUBLIC KEY-----([A-Za-z0-9+/=\s]+)-----END PUBLIC KEY-----/.exec(text);

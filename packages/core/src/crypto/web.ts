@@ -5,7 +5,7 @@
  */
 import { joinParts, toBase64, toHex, utf8Encode } from '../bytes.js';
 import { configError } from '../errors.js';
-import { constantTimeEqual, derToP1363, signatureLength, spkiFromPem, spkiFromRaw } from './shared.js';
+import { constantTimeEqual, derToP1363, signatureLength, spkiFromPem, spkiFromRaw, spkiNames } from './shared.js';
 import type {
   DigestAlgorithm,
   HmacAlgorithm,
@@ -151,7 +151,7 @@ export function publicKey(algorithm: PublicKeyAlgorithm, input: PublicKeyInput, 
       : input.format === 'pem'
         ? spkiFromPem(input.text)
         : new Uint8Array(input.bytes);
-  if (spki[0] !== 0x30) throw configError(`a ${algorithm} public key could not be read (${input.format})`);
+  if (!spkiNames(algorithm, spki)) throw configError(`the public key is not a ${algorithm} key (${input.format})`);
   const key = subtle().importKey('spki', source(spki), IMPORT_PARAMS[algorithm], false, ['verify']);
   // A key Web Crypto refuses fails every verification (500); never an unhandled rejection meanwhile.
   key.catch(() => {});
