@@ -1,5 +1,7 @@
 // What app authors use. Adapter authors: @hookgate/core/http.
 
+/** Which crypto implementation was chosen at load: `node:crypto` on Node, `web-crypto` on Bun, Deno and edge runtimes. */
+export { cryptoName as cryptoBackend } from './crypto/index.js';
 export type { HookgateErrorCode, HookgateErrorOptions } from './errors.js';
 export { ERROR_STATUS, ERRORS, HookgateError, isHookgateError } from './errors.js';
 export { toFetchHandler } from './http/fetch.js';
@@ -75,6 +77,7 @@ export { MemoryStore } from './stores/memory-store.js';
 export type { ClaimResult, CursorListener, DedupeStore, OrderStore } from './stores/store.js';
 export { isOrderStore } from './stores/store.js';
 export type {
+  Bytes,
   DeliveryContext,
   DeliveryInfo,
   DeliveryOutcome,

@@ -272,12 +272,15 @@ class HookgateReceiver<E extends EventSchemas> implements Receiver<E> {
     const unsigned = this.#scheme.answerUnsigned?.(schemeRequest);
     if (unsigned) return { response: unsigned, outcome: 'challenge' };
     // Nothing is parsed before this line: the signature covers the exact bytes.
-    const verified = this.#scheme.verify(schemeRequest);
+    const verifying = this.#scheme.verify(schemeRequest);
+    // Awaited only when it is a promise (Web Crypto): the Node path stays synchronous.
+    const verified = verifying instanceof Promise ? await verifying : verifying;
     if (verified.timestamp !== undefined) checkWindow(verified.timestamp, this.#now(), this.#window);
     progress.verified = true;
 
     const payload = this.#scheme.parse ? this.#scheme.parse(schemeRequest) : parseJsonBody(body);
-    const handshake = this.#scheme.respond?.(payload, schemeRequest);
+    const answering = this.#scheme.respond?.(payload, schemeRequest);
+    const handshake = answering instanceof Promise ? await answering : answering;
     if (handshake) return { response: handshake, outcome: 'challenge' };
 
     const info = this.#scheme.describe(payload, schemeRequest, verified);

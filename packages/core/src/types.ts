@@ -1,5 +1,14 @@
 import type { HookgateErrorCode } from './errors.js';
 
+/**
+ * Bytes as the runtime has them: Node's Buffer where there is one (Node, Bun,
+ * Deno, workerd with nodejs_compat, and so wherever your types include
+ * `Buffer`), a plain Uint8Array elsewhere (workerd, Vercel Edge, browsers).
+ */
+export type Bytes = typeof globalThis extends { Buffer: { isBuffer(value: unknown): value is infer B } }
+  ? B
+  : Uint8Array;
+
 /** Header values as Node, Fetch and the frameworks hand them over. */
 export type HeaderInput =
   | Headers
@@ -12,7 +21,7 @@ export interface ReceiverRequest {
   url?: string | undefined;
   headers: HeaderInput;
   /** The exact bytes received. A string is taken as its UTF-8 encoding. */
-  body: Buffer | Uint8Array | ArrayBuffer | string;
+  body: Bytes | Uint8Array | ArrayBuffer | string;
 }
 
 /** What an adapter writes back. */
@@ -27,7 +36,7 @@ export interface SchemeRequest {
   readonly method: string;
   readonly url: string;
   readonly headers: Readonly<Record<string, string>>;
-  readonly body: Buffer;
+  readonly body: Bytes;
 }
 
 /** What a scheme learned from a verified signature. */
@@ -81,12 +90,19 @@ export interface Scheme {
    * handler and claims no dedupe key.
    */
   answerUnsigned?(request: SchemeRequest): ReceiverResponse | undefined;
-  /** Throws a HookgateError (401) unless the request carries a valid signature. */
-  verify(request: SchemeRequest): VerifiedSignature;
+  /**
+   * Throws (or rejects with) a HookgateError (401) unless the request carries a
+   * valid signature. Synchronous on Node; a promise where the check needs Web
+   * Crypto (Bun, Deno, workers), which the receiver awaits.
+   */
+  verify(request: SchemeRequest): MaybePromise<VerifiedSignature>;
   /** Turns the verified body into the event payload; JSON when absent. */
   parse?(request: SchemeRequest): unknown;
-  /** Answers a handshake (e.g. Slack's url_verification) instead of dispatching. */
-  respond?(payload: unknown, request: SchemeRequest): ReceiverResponse | undefined;
+  /**
+   * Answers a handshake (e.g. Slack's url_verification) instead of dispatching.
+   * A promise where the answer needs Web Crypto (Zoom's), which the receiver awaits.
+   */
+  respond?(payload: unknown, request: SchemeRequest): MaybePromise<ReceiverResponse | undefined>;
   describe(payload: unknown, request: SchemeRequest, verified: VerifiedSignature): DeliveryInfo;
 }
 
@@ -111,7 +127,7 @@ export interface DeliveryContext {
   /** Lower-cased request headers. */
   readonly headers: Readonly<Record<string, string>>;
   /** The exact bytes that were verified. */
-  readonly rawBody: Buffer;
+  readonly rawBody: Bytes;
 }
 
 export type DeliveryOutcome =

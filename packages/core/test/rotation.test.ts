@@ -43,10 +43,10 @@ describe('labels and windows', () => {
     { secret: 'new-secret', label: '2025-q4', notBefore: new Date('2025-09-25T00:00:00Z') },
   ];
 
-  test('during the overlap both verify and verify returns which one matched; never the secret', () => {
+  test('during the overlap both verify and verify returns which one matched; never the secret', async () => {
     const scheme = github({ secrets, now: at('2025-09-28T00:00:00Z') });
-    const old = scheme.verify(schemeRequest(signGitHub({ secret: 'old-secret', body })));
-    const fresh = scheme.verify(schemeRequest(signGitHub({ secret: 'new-secret', body })));
+    const old = await scheme.verify(schemeRequest(signGitHub({ secret: 'old-secret', body })));
+    const fresh = await scheme.verify(schemeRequest(signGitHub({ secret: 'new-secret', body })));
     expect(old.secretLabel).toBe('2025-q3');
     expect(fresh.secretLabel).toBe('2025-q4');
     expect(JSON.stringify([old, fresh])).not.toContain('secret"');
@@ -70,30 +70,36 @@ describe('labels and windows', () => {
     });
     expect(newRes.status).toBe(200);
     const before = github({ secrets, now: at('2025-09-01T00:00:00Z') });
-    expect(() => before.verify(schemeRequest(signGitHub({ secret: 'new-secret', body })))).toThrow(HookgateError);
-    expect(before.verify(schemeRequest(signGitHub({ secret: 'old-secret', body }))).secretLabel).toBe('2025-q3');
+    await expect(async () => before.verify(schemeRequest(signGitHub({ secret: 'new-secret', body })))).rejects.toThrow(
+      HookgateError,
+    );
+    expect((await before.verify(schemeRequest(signGitHub({ secret: 'old-secret', body })))).secretLabel).toBe(
+      '2025-q3',
+    );
   });
 
-  test('every scheme returns the label: stripe, slack, shopify, hmac, standardWebhooks (v1 and v1a), token, custom', () => {
-    const label = (scheme: Scheme, headers: Record<string, string>) =>
-      scheme.verify(schemeRequest(headers)).secretLabel;
+  test('every scheme returns the label: stripe, slack, shopify, hmac, standardWebhooks (v1 and v1a), token, custom', async () => {
+    const label = async (scheme: Scheme, headers: Record<string, string>) =>
+      (await scheme.verify(schemeRequest(headers))).secretLabel;
     const entry = (secret: string) => [
       { secret: 'unused-1', label: 'a' },
       { secret, label: 'b' },
     ];
     const now = () => NOW * 1000;
     expect(
-      label(stripe({ secrets: entry('whsec_s'), now }), signStripe({ secret: 'whsec_s', body, timestamp: NOW })),
+      await label(stripe({ secrets: entry('whsec_s'), now }), signStripe({ secret: 'whsec_s', body, timestamp: NOW })),
     ).toBe('b');
-    expect(label(slack({ secrets: entry('slk'), now }), signSlack({ secret: 'slk', body, timestamp: NOW }))).toBe('b');
-    expect(label(shopify({ secrets: entry('shp') }), signShopify({ secret: 'shp', body }))).toBe('b');
-    expect(label(hmac({ secrets: entry('h'), header: 'x-sig' }), { 'x-sig': hexHmac('h') })).toBe('b');
+    expect(await label(slack({ secrets: entry('slk'), now }), signSlack({ secret: 'slk', body, timestamp: NOW }))).toBe(
+      'b',
+    );
+    expect(await label(shopify({ secrets: entry('shp') }), signShopify({ secret: 'shp', body }))).toBe('b');
+    expect(await label(hmac({ secrets: entry('h'), header: 'x-sig' }), { 'x-sig': hexHmac('h') })).toBe('b');
     const whsec = `whsec_${Buffer.alloc(32, 9).toString('base64')}`;
     const sw = standardWebhooks({ secrets: [{ secret: whsec, label: 'hmac-key' }] });
-    expect(label(sw, signStandardWebhooks({ secret: whsec, body, timestamp: NOW }))).toBe('hmac-key');
+    expect(await label(sw, signStandardWebhooks({ secret: whsec, body, timestamp: NOW }))).toBe('hmac-key');
     const pair = generateStandardWebhooksKeyPair();
     const ed = standardWebhooks({ secrets: [{ secret: pair.publicKey, label: 'ed-key' }] });
-    expect(label(ed, signStandardWebhooks({ secret: pair.secretKey, body, timestamp: NOW }))).toBe('ed-key');
+    expect(await label(ed, signStandardWebhooks({ secret: pair.secretKey, body, timestamp: NOW }))).toBe('ed-key');
     const tok = token({
       header: 'x-token',
       tokens: [
@@ -101,7 +107,7 @@ describe('labels and windows', () => {
         { secret: 't2', label: 'second' },
       ],
     });
-    expect(label(tok, { 'x-token': 't2' })).toBe('second');
+    expect(await label(tok, { 'x-token': 't2' })).toBe('second');
     const c = custom({
       name: 'c',
       secrets: entry('cs'),
@@ -109,14 +115,14 @@ describe('labels and windows', () => {
       algorithm: 'hmac-sha256',
       encoding: 'hex',
     });
-    expect(label(c, { 'x-sig': hexHmac('cs') })).toBe('b');
+    expect(await label(c, { 'x-sig': hexHmac('cs') })).toBe('b');
     // Unlabelled: no label, and the lookup is the one-call path.
-    expect(label(github({ secret: 'g' }), signGitHub({ secret: 'g', body }))).toBeUndefined();
+    expect(await label(github({ secret: 'g' }), signGitHub({ secret: 'g', body }))).toBeUndefined();
   });
 
-  test('an expired token no longer verifies', () => {
+  test('an expired token no longer verifies', async () => {
     const tok = token({ header: 'x-token', tokens: [{ secret: 't1', notAfter: 0 }], now: () => 1000 });
-    expect(() => tok.verify(schemeRequest({ 'x-token': 't1' }))).toThrow(/No signature matched/);
+    await expect(async () => tok.verify(schemeRequest({ 'x-token': 't1' }))).rejects.toThrow(/No signature matched/);
   });
 
   test('window and label mistakes are configuration errors', () => {

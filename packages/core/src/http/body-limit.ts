@@ -1,4 +1,6 @@
+import { concatBytes } from '../bytes.js';
 import { HookgateError } from '../errors.js';
+import type { Bytes } from '../types.js';
 
 export function payloadTooLarge(limit: number): HookgateError {
   return new HookgateError('payload_too_large', `The body is larger than ${limit} bytes`);
@@ -34,7 +36,7 @@ export class BoundedBuffer {
     this.#chunks.push(chunk);
   }
 
-  toBuffer(): Buffer {
-    return Buffer.concat(this.#chunks, this.#received);
+  toBuffer(): Bytes {
+    return concatBytes(this.#chunks, this.#received);
   }
 }

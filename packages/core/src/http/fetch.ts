@@ -1,5 +1,6 @@
+import { emptyBytes } from '../bytes.js';
 import { HookgateError } from '../errors.js';
-import type { ReceiverResponse } from '../types.js';
+import type { Bytes, ReceiverResponse } from '../types.js';
 import { BoundedBuffer, bodyIncomplete, checkDeclaredLength } from './body-limit.js';
 import { type AdaptableReceiver, rejectRequest } from './node.js';
 
@@ -7,7 +8,7 @@ import { type AdaptableReceiver, rejectRequest } from './node.js';
  * Reads a Fetch request body, at most `limit` bytes: rejects up front on a
  * Content-Length over the limit, and cancels the stream as soon as it passes it.
  */
-export async function readFetchBody(request: Request, limit: number): Promise<Buffer> {
+export async function readFetchBody(request: Request, limit: number): Promise<Bytes> {
   checkDeclaredLength(request.headers.get('content-length'), limit);
   if (request.bodyUsed) {
     throw new HookgateError(
@@ -15,7 +16,7 @@ export async function readFetchBody(request: Request, limit: number): Promise<Bu
       'The request body was already read (request.json(), request.text()…) before hookgate saw it. Pass the untouched Request to the handler.',
     );
   }
-  if (request.body === null) return Buffer.alloc(0);
+  if (request.body === null) return emptyBytes();
   const reader = request.body.getReader();
   const buffer = new BoundedBuffer(limit);
   try {

@@ -2,7 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { HookgateError, toHookgateError } from '../errors.js';
 import type { Receiver } from '../receiver.js';
 import { errorResponse } from '../responses.js';
-import type { ReceiverResponse } from '../types.js';
+import type { Bytes, ReceiverResponse } from '../types.js';
 import { BoundedBuffer, bodyIncomplete, checkDeclaredLength } from './body-limit.js';
 import { type ParsedBodyInput, rawBodyFromParser } from './parsed-body.js';
 
@@ -31,8 +31,8 @@ export function rejectRequest(receiver: AdaptableReceiver, error: unknown): Rece
  * is paused: the rest is never buffered); `invalid_body` when the client
  * aborts or the body is truncated. Every listener it adds is removed when it settles.
  */
-export function readNodeBody(req: IncomingMessage, limit: number): Promise<Buffer> {
-  return new Promise<Buffer>((resolve, reject) => {
+export function readNodeBody(req: IncomingMessage, limit: number): Promise<Bytes> {
+  return new Promise<Bytes>((resolve, reject) => {
     try {
       checkDeclaredLength(req.headers['content-length'], limit);
     } catch (error) {
@@ -123,7 +123,7 @@ export async function handleNodeRequest(
   req: IncomingMessage,
   earlier?: EarlierParser,
 ): Promise<ReceiverResponse> {
-  let body: Buffer;
+  let body: Bytes;
   try {
     const kept =
       earlier &&

@@ -1,4 +1,5 @@
 import { parseJsonBody } from '../body.js';
+import { fromBase64, fromHex, toBase64, toHex } from '../bytes.js';
 import {
   type HmacAlgorithm,
   type HmacKey,
@@ -12,9 +13,17 @@ import {
   type SignatureEncoding,
 } from '../crypto/index.js';
 import { configError, rejection } from '../errors.js';
-import type { ReceiverResponse, RedeliveryProfile, Scheme, SchemeRequest, VerifiedSignature } from '../types.js';
+import type {
+  MaybePromise,
+  ReceiverResponse,
+  RedeliveryProfile,
+  Scheme,
+  SchemeRequest,
+  VerifiedSignature,
+} from '../types.js';
 import { compilePath, contentId, parseForm, textAt, valueAt } from './payload.js';
 import {
+  andThen,
   collectSecrets,
   hmacKeyring,
   Keyring,
@@ -85,7 +94,7 @@ export interface CustomHandshake {
    */
   respond:
     | { status?: number; json?: Record<string, HandshakeValue>; text?: HandshakeValue }
-    | ((payload: unknown, request: SchemeRequest) => ReceiverResponse);
+    | ((payload: unknown, request: SchemeRequest) => MaybePromise<ReceiverResponse>);
 }
 
 export interface CustomOptions extends SecretOptions<string | Uint8Array> {
@@ -181,9 +190,11 @@ export function parseTime(text: string, format: TimeFormat): number | undefined 
 }
 
 function decodeSignature(text: string, encoding: SignatureEncoding): Uint8Array | undefined {
-  const bytes = Buffer.from(text, encoding);
-  // Only the canonical text: Node's decoders skip junk and forgive case.
-  return bytes.length > 0 && bytes.toString(encoding) === text ? bytes : undefined;
+  const bytes = encoding === 'hex' ? fromHex(text) : fromBase64(text, encoding === 'base64url');
+  if (bytes === undefined || bytes.length === 0) return undefined;
+  // Only the canonical text: decoders forgive case, padding and unused bits.
+  const canonical = encoding === 'hex' ? toHex(bytes) : toBase64(bytes, encoding === 'base64url');
+  return canonical === text ? bytes : undefined;
 }
 
 const RAW_KEY_BYTES: Partial<Record<PublicKeyAlgorithm, number>> = { ed25519: 32, 'ecdsa-p256-sha256': 65 };
@@ -195,8 +206,10 @@ function publicKeyInput(value: string | Uint8Array, algorithm: PublicKeyAlgorith
   if (typeof value !== 'string') return fromBytes(value);
   const text = value.trim();
   if (text.startsWith('-----BEGIN')) return { format: 'pem', text } satisfies PublicKeyInput;
-  if (/^([0-9a-fA-F]{2})+$/.test(text)) return fromBytes(Buffer.from(text, 'hex'));
-  if (/^[A-Za-z0-9+/_-]+={0,2}$/.test(text)) return fromBytes(Buffer.from(text, 'base64'));
+  const hex = fromHex(text);
+  if (hex !== undefined && hex.length > 0) return fromBytes(hex);
+  const base64 = fromBase64(text) ?? fromBase64(text, true);
+  if (base64 !== undefined && base64.length > 0) return fromBytes(base64);
   throw fail(`a ${algorithm} public key must be PEM, hex or base64`);
 }
 
@@ -239,10 +252,8 @@ export function custom(options: CustomOptions): Scheme {
     const secretEncoding = options.secretEncoding ?? 'utf8';
     hmacRing = hmacKeyring(collectSecrets(options, name), options.now, (secret) => {
       if (typeof secret !== 'string' || secretEncoding === 'utf8') return secret;
-      const bytes = Buffer.from(secret, secretEncoding);
-      if (bytes.length === 0 || bytes.toString(secretEncoding).replace(/=+$/, '') !== secret.replace(/=+$/, '')) {
-        throw fail(`a secret is not valid ${secretEncoding}`);
-      }
+      const bytes = secretEncoding === 'hex' ? fromHex(secret) : fromBase64(secret);
+      if (bytes === undefined || bytes.length === 0) throw fail(`a secret is not valid ${secretEncoding}`);
       return bytes;
     });
   } else {
@@ -339,7 +350,7 @@ export function custom(options: CustomOptions): Scheme {
     return { candidates: [rest.trim()], pairTimestamp: undefined };
   }
 
-  function matches(parts: MessagePart[], candidates: string[]): SecretMatch | undefined {
+  function matches(parts: MessagePart[], candidates: string[]): MaybePromise<SecretMatch | undefined> {
     if (hmacRing)
       return hmacRing.match((keys) =>
         hmacMatches(algorithm as HmacAlgorithm, options.encoding, keys, parts, candidates),
@@ -357,7 +368,7 @@ export function custom(options: CustomOptions): Scheme {
   return throwingUnmatched({
     name,
     redelivery: options.redelivery,
-    check(request): VerifiedSignature | undefined {
+    check(request): MaybePromise<VerifiedSignature | undefined> {
       const { candidates, pairTimestamp } = candidatesOf(requireHeader(request, header));
       const idText = idSigned ? requireHeader(request, idHeader) : undefined;
       let timestampText: string | undefined;
@@ -400,11 +411,13 @@ export function custom(options: CustomOptions): Scheme {
                     : request.method.toUpperCase();
       }
       if (text !== '') parts.push(text);
-      const matched = matches(parts, candidates);
-      if (matched === undefined) return undefined;
-      if (timestampPath !== undefined) seconds = bodyTimestamp(request, timestampPath, timeFormat);
-      const signedId = idFromHash ? contentId(parts) : idFromBodyHash ? contentId([request.body]) : idText;
-      return verifiedBy(matched, signedId, seconds);
+      return andThen(matches(parts, candidates), (matched) => {
+        if (matched === undefined) return undefined;
+        // Only once the signature matched: the body timestamp is read from signed bytes.
+        if (timestampPath !== undefined) seconds = bodyTimestamp(request, timestampPath, timeFormat);
+        if (!idFromHash && !idFromBodyHash) return verifiedBy(matched, idText, seconds);
+        return andThen(contentId(idFromHash ? parts : [request.body]), (hash) => verifiedBy(matched, hash, seconds));
+      });
     },
     parse(request) {
       return bodyFormat === 'form' ? parseForm(request.body) : parseJsonBody(request.body);
@@ -440,7 +453,7 @@ function bodyTimestamp(request: SchemeRequest, path: readonly string[], format: 
 function compileHandshake(
   handshake: CustomHandshake,
   fail: (message: string) => Error,
-): (payload: unknown, request: SchemeRequest) => ReceiverResponse | undefined {
+): (payload: unknown, request: SchemeRequest) => MaybePromise<ReceiverResponse | undefined> {
   const bodyRules = Object.entries(handshake.when?.body ?? {}).map(
     ([path, value]) => [compilePath(path, 'handshake.when.body', fail), value] as const,
   );
@@ -451,7 +464,7 @@ function compileHandshake(
     throw fail('handshake.when must match at least one body field or header');
   }
   const answer = handshake.respond;
-  let build: (payload: unknown, request: SchemeRequest) => ReceiverResponse;
+  let build: (payload: unknown, request: SchemeRequest) => MaybePromise<ReceiverResponse>;
   if (typeof answer === 'function') build = answer;
   else if (answer && (answer.json !== undefined) !== (answer.text !== undefined)) {
     const status = answer.status ?? 200;

@@ -1,6 +1,6 @@
 import type { ReceiverResponse, RedeliveryProfile, Scheme } from '../types.js';
 import { custom } from './custom.js';
-import { contentId, textAt, valueAt } from './payload.js';
+import { textAt, valueAt } from './payload.js';
 import type { SecretInput } from './secrets.js';
 
 export interface DiscordOptions {
@@ -57,6 +57,8 @@ export function discord(options: DiscordOptions): Scheme {
     encoding: 'hex',
     signedContent: '{timestamp}{body}',
     timestamp: { header: 'x-signature-timestamp' },
+    // A webhook event has no id: a SHA-256 of the body stands in (an interaction uses its own id).
+    id: 'body-hash',
     redelivery: DISCORD_REDELIVERY,
   });
   return {
@@ -67,8 +69,8 @@ export function discord(options: DiscordOptions): Scheme {
       if (type !== 1) return undefined;
       return { status: 200, headers: { 'content-type': 'application/json' }, body: '{"type":1}' };
     },
-    describe(payload, request) {
-      if (isWebhookEvent(payload)) return { id: contentId([request.body]), type: textAt(payload, EVENT_TYPE) };
+    describe(payload, _request, verified) {
+      if (isWebhookEvent(payload)) return { id: verified.id, type: textAt(payload, EVENT_TYPE) };
       const type = valueAt(payload, ['type']);
       return {
         id: textAt(payload, ID),

@@ -1,6 +1,9 @@
 import { parseJsonBody } from '../body.js';
+import { toHex, utf8Decode } from '../bytes.js';
 import { digest, type MessagePart } from '../crypto/index.js';
 import { rejection } from '../errors.js';
+import type { Bytes, MaybePromise } from '../types.js';
+import { andThen } from './secrets.js';
 
 /** A dotted path into a parsed body, split once at construction: `data.object.id` → ['data', 'object', 'id']. */
 export function compilePath(path: string, what: string, onError: (message: string) => Error): readonly string[] {
@@ -42,7 +45,7 @@ export function isJsonText(body: Uint8Array): boolean {
 /** Form fields; a repeated name keeps its first value. */
 export function parseForm(body: Uint8Array): Record<string, string> {
   const form: Record<string, string> = Object.create(null) as Record<string, string>;
-  for (const [name, value] of new URLSearchParams(Buffer.from(body).toString('utf8'))) {
+  for (const [name, value] of new URLSearchParams(utf8Decode(body))) {
     if (!(name in form)) form[name] = value;
   }
   return form;
@@ -62,7 +65,7 @@ export function parseWrappedJson(body: Uint8Array, field = 'payload'): unknown {
 }
 
 /** JSON, or a form wrapping JSON in `payload`: told apart by the signed bytes. */
-export function parseJsonOrWrapped(body: Buffer): unknown {
+export function parseJsonOrWrapped(body: Bytes): unknown {
   return isJsonText(body) ? parseJsonBody(body) : parseWrappedJson(body);
 }
 
@@ -70,6 +73,6 @@ export function parseJsonOrWrapped(body: Buffer): unknown {
  * A delivery id for senders that give none: SHA-256 of the signed content, so a
  * redelivery of the same signed bytes is a duplicate and an altered one does not verify.
  */
-export function contentId(parts: readonly MessagePart[]): string {
-  return Buffer.from(digest('sha256', parts)).toString('hex');
+export function contentId(parts: readonly MessagePart[]): MaybePromise<string> {
+  return andThen(digest('sha256', parts), toHex);
 }

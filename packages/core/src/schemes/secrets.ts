@@ -1,6 +1,6 @@
 import { type HmacKey, hmacKey } from '../crypto/index.js';
 import { configError } from '../errors.js';
-import type { VerifiedSignature } from '../types.js';
+import type { MaybePromise, VerifiedSignature } from '../types.js';
 
 /** When a secret may verify: a Date, an ISO 8601 text, or milliseconds since the epoch. */
 export type SecretTime = Date | string | number;
@@ -133,10 +133,11 @@ export class Keyring<K> {
 
   /**
    * Runs `matches` over the keys valid now; the label of the key that matched, or
-   * undefined when none did. With labels, keys are tried one at a time.
+   * undefined when none did. With labels, keys are tried one at a time. Synchronous
+   * whenever `matches` is (node:crypto); a promise only under Web Crypto.
    */
-  match(matches: (keys: readonly K[]) => boolean): SecretMatch | undefined {
-    if (!this.#timed && !this.#labelled) return matches(this.#keys) ? UNLABELLED : undefined;
+  match(matches: (keys: readonly K[]) => MaybePromise<boolean>): MaybePromise<SecretMatch | undefined> {
+    if (!this.#timed && !this.#labelled) return unlabelled(matches(this.#keys));
     const now = this.#timed ? this.#now() : 0;
     const usable: K[] = [];
     const labels: (string | undefined)[] = [];
@@ -147,23 +148,42 @@ export class Keyring<K> {
       usable.push(this.#keys[index] as K);
       labels.push(secret.label);
     }
-    if (!this.#labelled) return usable.length > 0 && matches(usable) ? UNLABELLED : undefined;
-    for (let index = 0; index < usable.length; index++) {
-      if (matches([usable[index] as K])) {
-        const label = labels[index];
-        return label === undefined ? UNLABELLED : { secretLabel: label };
+    if (usable.length === 0) return undefined;
+    if (!this.#labelled) return unlabelled(matches(usable));
+    const labelAt = (index: number): SecretMatch => {
+      const label = labels[index];
+      return label === undefined ? UNLABELLED : { secretLabel: label };
+    };
+    const tryFrom = (start: number): MaybePromise<SecretMatch | undefined> => {
+      for (let index = start; index < usable.length; index++) {
+        const result = matches([usable[index] as K]);
+        if (result === true) return labelAt(index);
+        if (result instanceof Promise) return result.then((ok) => (ok ? labelAt(index) : tryFrom(index + 1)));
       }
-    }
-    return undefined;
+      return undefined;
+    };
+    return tryFrom(0);
   }
+}
+
+function unlabelled(result: MaybePromise<boolean>): MaybePromise<SecretMatch | undefined> {
+  if (result === true) return UNLABELLED;
+  if (result === false) return undefined;
+  return result.then((ok) => (ok ? UNLABELLED : undefined));
+}
+
+/** `next(value)`, after the value settles when it is a promise: synchronous code stays synchronous. */
+export function andThen<T, U>(value: MaybePromise<T>, next: (value: T) => MaybePromise<U>): MaybePromise<U> {
+  return value instanceof Promise ? value.then(next) : next(value);
 }
 
 /** What `verify` returns once a key matched: the signed id and timestamp, and the key's label. */
 export function verifiedBy(
-  matched: SecretMatch | undefined,
+  matched: MaybePromise<SecretMatch | undefined>,
   id?: string,
   timestamp?: number,
-): VerifiedSignature | undefined {
+): MaybePromise<VerifiedSignature | undefined> {
+  if (matched instanceof Promise) return matched.then((settled) => verifiedBy(settled, id, timestamp));
   if (matched === undefined) return undefined;
   const label = matched.secretLabel;
   return label === undefined ? { id, timestamp } : { id, timestamp, secretLabel: label };

@@ -1,7 +1,8 @@
+import { fromBase64, toBase64 } from '../bytes.js';
 import { type HmacKey, hmacKey, hmacMatches, type PublicKey, publicKey, publicKeyVerifies } from '../crypto/index.js';
 import { configError, rejection } from '../errors.js';
-import type { RedeliveryProfile, Scheme, SchemeRequest, VerifiedSignature } from '../types.js';
-import { collectSecrets, Keyring, type Secret, type SecretOptions, verifiedBy } from './secrets.js';
+import type { MaybePromise, RedeliveryProfile, Scheme, SchemeRequest, VerifiedSignature } from '../types.js';
+import { andThen, collectSecrets, Keyring, type Secret, type SecretOptions, verifiedBy } from './secrets.js';
 import { parseTimestampHeader, stringField, throwingUnmatched } from './shared.js';
 
 export interface StandardWebhooksOptions extends SecretOptions {
@@ -38,9 +39,9 @@ const HEADER_SETS = [
 
 const BASE64 = /^[A-Za-z0-9+/]+={0,2}$/;
 
-function decodeBase64Secret(text: string, what: string, name: string): Buffer {
-  if (!BASE64.test(text)) throw configError(`${name}: ${what} is not valid base64`);
-  const bytes = Buffer.from(text, 'base64');
+function decodeBase64Secret(text: string, what: string, name: string): Uint8Array {
+  const bytes = BASE64.test(text) ? fromBase64(text) : undefined;
+  if (bytes === undefined) throw configError(`${name}: ${what} is not valid base64`);
   if (bytes.length === 0) throw configError(`${name}: ${what} is empty`);
   return bytes;
 }
@@ -57,7 +58,7 @@ function secretProblem(secret: string): string | undefined {
   return undefined;
 }
 
-function ed25519PublicKeyFromRaw(raw: Buffer): PublicKey {
+function ed25519PublicKeyFromRaw(raw: Uint8Array): PublicKey {
   if (raw.length !== 32) throw configError('standardWebhooks: a whpk_ public key must be 32 bytes');
   return publicKey('ed25519', { format: 'raw', bytes: raw });
 }
@@ -96,7 +97,7 @@ export function standardWebhooks(options: StandardWebhooksOptions): Scheme {
   return throwingUnmatched({
     name,
     redelivery: options.redelivery ?? SVIX_REDELIVERY,
-    check(request: SchemeRequest): VerifiedSignature | undefined {
+    check(request: SchemeRequest): MaybePromise<VerifiedSignature | undefined> {
       const { headers } = request;
       const names = headers['webhook-signature'] !== undefined ? HEADER_SETS[0] : HEADER_SETS[1];
       const id = headers[names.id];
@@ -112,7 +113,7 @@ export function standardWebhooks(options: StandardWebhooksOptions): Scheme {
       const timestamp = parseTimestampHeader(timestampText, names.timestamp);
 
       const hmacCandidates: string[] = [];
-      const ed25519Candidates: Buffer[] = [];
+      const ed25519Candidates: Uint8Array[] = [];
       let wellFormed = 0;
       // A sender lists a few signatures (rotation); hundreds would only make us verify in a loop.
       for (const entry of signatureHeader.split(' ', MAX_SIGNATURE_ENTRIES)) {
@@ -123,8 +124,9 @@ export function standardWebhooks(options: StandardWebhooksOptions): Scheme {
         const value = entry.slice(comma + 1);
         if (version === 'v1') hmacCandidates.push(value);
         else if (version === 'v1a' && publicRing.size > 0 && ed25519Candidates.length < MAX_ED25519_ENTRIES) {
-          const decoded = Buffer.from(value, 'base64');
-          if (decoded.length === 64 && decoded.toString('base64') === value) ed25519Candidates.push(decoded);
+          // Only the canonical text of a 64-byte signature: no padding or unused-bit leniency.
+          const decoded = value.length === 88 ? fromBase64(value) : undefined;
+          if (decoded?.length === 64 && toBase64(decoded) === value) ed25519Candidates.push(decoded);
         }
       }
       if (wellFormed === 0)
@@ -133,18 +135,18 @@ export function standardWebhooks(options: StandardWebhooksOptions): Scheme {
       // The short header parts go in as one string: each update() is a native call
       // costing about as much as hashing 100 bytes; the body is never copied.
       const parts = [`${id}.${timestampText}.`, request.body];
-      if (hmacRing.size > 0 && hmacCandidates.length > 0) {
-        const matched = hmacRing.match((some) => hmacMatches('sha256', 'base64', some, parts, hmacCandidates));
-        if (matched) return verifiedBy(matched, id, timestamp);
-      }
-      if (ed25519Candidates.length > 0) {
-        return verifiedBy(
-          publicRing.match((some) => publicKeyVerifies(some, parts, ed25519Candidates)),
-          id,
-          timestamp,
-        );
-      }
-      return undefined;
+      const tryEd25519 = () =>
+        ed25519Candidates.length === 0
+          ? undefined
+          : verifiedBy(
+              publicRing.match((some) => publicKeyVerifies(some, parts, ed25519Candidates)),
+              id,
+              timestamp,
+            );
+      if (hmacRing.size === 0 || hmacCandidates.length === 0) return tryEd25519();
+      const matched = hmacRing.match((some) => hmacMatches('sha256', 'base64', some, parts, hmacCandidates));
+      if (matched !== undefined && !(matched instanceof Promise)) return verifiedBy(matched, id, timestamp);
+      return andThen(matched, (settled) => (settled ? verifiedBy(settled, id, timestamp) : tryEd25519()));
     },
     describe(payload, _request, verified) {
       return { id: verified.id, type: stringField(payload, 'type') };

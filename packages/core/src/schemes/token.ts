@@ -48,10 +48,12 @@ export function token(options: TokenOptions): Scheme {
     check(request) {
       const presented = requireHeader(request, header);
       const matched = ring.match((matchers) => {
-        let found = false;
         // Every token is compared, matched or not: which one matched does not show in the timing.
-        for (const matches of matchers) found = matches(presented) || found;
-        return found;
+        const results = matchers.map((matches) => matches(presented));
+        if (results.some((result) => result instanceof Promise)) {
+          return Promise.all(results).then((settled) => settled.includes(true));
+        }
+        return results.includes(true);
       });
       return verifiedBy(matched, idHeader === undefined ? undefined : request.headers[idHeader] || undefined);
     },

@@ -1,9 +1,18 @@
 import { parseJsonBody } from '../body.js';
+import { toHex, utf8Decode, utf8Encode } from '../bytes.js';
 import { digest, hmacMatches, timingSafeEqual } from '../crypto/index.js';
 import { configError, rejection } from '../errors.js';
-import type { RedeliveryProfile, Scheme, SchemeRequest } from '../types.js';
+import type { Bytes, MaybePromise, RedeliveryProfile, Scheme, SchemeRequest } from '../types.js';
 import { contentId, isJsonText, parseForm } from './payload.js';
-import { collectSecrets, hmacKeyring, type SecretInput, type SecretOptions, verifiedBy } from './secrets.js';
+import {
+  andThen,
+  collectSecrets,
+  hmacKeyring,
+  type SecretInput,
+  type SecretMatch,
+  type SecretOptions,
+  verifiedBy,
+} from './secrets.js';
 import { requireHeader, stringField, throwingUnmatched } from './shared.js';
 
 export interface TwilioOptions extends SecretOptions {
@@ -63,9 +72,9 @@ function urlVariants(url: string): string[] {
 }
 
 /** Form parameters as Twilio signs them: names sorted, each followed by its value (repeated names: unique values, sorted). */
-function signedParams(body: Buffer): string {
+function signedParams(body: Bytes): string {
   const params = new Map<string, string[]>();
-  for (const [name, value] of new URLSearchParams(body.toString('utf8'))) {
+  for (const [name, value] of new URLSearchParams(utf8Decode(body))) {
     const values = params.get(name);
     if (values) values.push(value);
     else params.set(name, [value]);
@@ -129,17 +138,26 @@ export function twilio(options: TwilioOptions): Scheme {
       const query = full.indexOf('?');
       const bodyHash = query === -1 ? null : new URLSearchParams(full.slice(query + 1)).get('bodySHA256');
       const params = bodyHash === null ? signedParams(request.body) : '';
-      let matched: ReturnType<typeof keys.match>;
-      for (const variant of urlVariants(full)) {
-        matched = keys.match((some) => hmacMatches(algorithm, 'base64', some, [variant + params], candidates));
-        if (matched) break;
-      }
-      if (matched === undefined) return undefined;
-      if (bodyHash !== null) {
-        const expected = Buffer.from(Buffer.from(digest('sha256', [request.body])).toString('hex'), 'latin1');
-        if (!timingSafeEqual(expected, Buffer.from(bodyHash, 'utf8'))) return undefined;
-      }
-      return verifiedBy(matched, contentId([request.url, '\n', request.body]));
+      const variants = urlVariants(full);
+      const tryVariant = (index: number): MaybePromise<SecretMatch | undefined> => {
+        const variant = variants[index];
+        if (variant === undefined) return undefined;
+        return andThen(
+          keys.match((some) => hmacMatches(algorithm, 'base64', some, [variant + params], candidates)),
+          (matched) => matched ?? tryVariant(index + 1),
+        );
+      };
+      return andThen(tryVariant(0), (matched) => {
+        if (matched === undefined) return undefined;
+        const id = contentId([request.url, '\n', request.body]);
+        if (bodyHash === null) return andThen(id, (hash) => verifiedBy(matched, hash));
+        // The JSON body is covered through the signed URL's bodySHA256: check it, in constant time.
+        return andThen(digest('sha256', [request.body]), (hashed) =>
+          timingSafeEqual(utf8Encode(toHex(hashed)), utf8Encode(bodyHash))
+            ? andThen(id, (hash) => verifiedBy(matched, hash))
+            : undefined,
+        );
+      });
     },
     parse(request) {
       return isJsonText(request.body) ? parseJsonBody(request.body) : parseForm(request.body);

@@ -1,8 +1,9 @@
-import type { ReceiverResponse, RedeliveryProfile, Scheme } from '../types.js';
+import { toHex, utf8Encode } from '../bytes.js';
+import type { MaybePromise, ReceiverResponse, RedeliveryProfile, Scheme } from '../types.js';
 import { custom } from './custom.js';
 import { hmacSha256 } from './hmac-digest.js';
 import { textAt } from './payload.js';
-import { collectSecrets, type SecretOptions } from './secrets.js';
+import { andThen, collectSecrets, type SecretOptions } from './secrets.js';
 
 export interface ZoomOptions extends SecretOptions {}
 
@@ -25,7 +26,7 @@ const PLAIN_TOKEN = ['payload', 'plainToken'] as const;
  */
 export function zoom(options: ZoomOptions): Scheme {
   const first = collectSecrets(options, 'zoom')[0]?.value ?? '';
-  const answerKey = Buffer.from(first, 'utf8');
+  const answerKey = utf8Encode(first);
   return custom({
     ...options,
     name: 'zoom',
@@ -38,14 +39,13 @@ export function zoom(options: ZoomOptions): Scheme {
     type: { body: 'event' },
     handshake: {
       when: { body: { event: 'endpoint.url_validation' } },
-      respond(payload): ReceiverResponse {
+      respond(payload): MaybePromise<ReceiverResponse> {
         const plainToken = textAt(payload, PLAIN_TOKEN) ?? '';
-        const encryptedToken = Buffer.from(hmacSha256(answerKey, plainToken)).toString('hex');
-        return {
+        return andThen(hmacSha256(answerKey, plainToken), (mac) => ({
           status: 200,
           headers: { 'content-type': 'application/json' },
-          body: JSON.stringify({ plainToken, encryptedToken }),
-        };
+          body: JSON.stringify({ plainToken, encryptedToken: toHex(mac) }),
+        }));
       },
     },
     redelivery: ZOOM_REDELIVERY,
