@@ -1,4 +1,5 @@
 import { parseJsonBody } from '../body.js';
+import { utf8Decode } from '../bytes.js';
 import { hmacMatches } from '../crypto/index.js';
 import { rejection } from '../errors.js';
 import type { ReceiverResponse, RedeliveryProfile, Scheme, SchemeRequest } from '../types.js';
@@ -23,7 +24,7 @@ export const SLACK_REDELIVERY: RedeliveryProfile = {
 /** The largest unsigned `ssl_check` body answered: the form has two short fields. */
 const SSL_CHECK_MAX_BYTES = 256;
 
-function parseSlackForm(body: Buffer): unknown {
+function parseSlackForm(body: Uint8Array): unknown {
   const form = parseForm(body);
   // Interactivity wraps its JSON in a `payload` field.
   const wrapped = form.payload;
@@ -44,7 +45,7 @@ function isSslCheck(request: SchemeRequest): boolean {
   const { body, headers } = request;
   if (headers[SIGNATURE] !== undefined || headers[TIMESTAMP] !== undefined) return false;
   if (body.length === 0 || body.length > SSL_CHECK_MAX_BYTES || isJsonText(body)) return false;
-  const fields = [...new URLSearchParams(body.toString('utf8'))];
+  const fields = [...new URLSearchParams(utf8Decode(body))];
   if (fields.length > 2) return false;
   const form = new Map(fields);
   return form.size === fields.length && form.get('ssl_check') === '1' && (fields.length === 1 || form.has('token'));
