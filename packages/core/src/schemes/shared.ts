@@ -1,5 +1,5 @@
 import { hmacKey, hmacMatches } from '../crypto/index.js';
-import type { HmacAlgorithm, HmacKey, MessagePart, SignatureEncoding } from '../crypto/types.js';
+import type { HmacKey } from '../crypto/types.js';
 import { configError, rejection } from '../errors.js';
 import type { MaybePromise, Scheme, SchemeRequest, VerifiedSignature } from '../types.js';
 
@@ -34,15 +34,7 @@ export function hmacKeys(secrets: readonly (string | Uint8Array)[]): HmacKey[] {
  * time as text, never decoded (see CryptoBackend.hmacMatches). A promise only
  * under Web Crypto.
  */
-export function signatureMatches(
-  algorithm: HmacAlgorithm,
-  encoding: SignatureEncoding,
-  keys: readonly HmacKey[],
-  parts: readonly MessagePart[],
-  candidates: readonly string[],
-): MaybePromise<boolean> {
-  return hmacMatches(algorithm, encoding, keys, parts, candidates);
-}
+export const signatureMatches: typeof hmacMatches = hmacMatches;
 
 /** `verified` when the match holds, else undefined; synchronous whenever the match is. */
 export function verifiedWhen(
