@@ -6,31 +6,20 @@
  * Node (node:crypto, in process) does and as the case expects: same status,
  * same body, same handler calls with the same bytes.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { build } from 'esbuild';
-import { Miniflare } from 'miniflare';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { createApp, type HandlerCall, type RuntimeInfo } from './app.js';
 import { buildCases, type RuntimeCase } from './cases.js';
+import { type RunningRuntime, startBun, startDeno, startWorkerd } from './harness.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const root = join(here, '../..');
-const require = createRequire(import.meta.url);
 const cases = await buildCases();
 
 interface Answer {
   status: number;
   body: string;
   calls: Omit<HandlerCall, 'receiver'>[];
-}
-
-interface RunningRuntime {
-  url: string;
-  stop(): Promise<void>;
 }
 
 /** Sends every case to an app (in process or over HTTP) and collects the answers and handler calls. */
@@ -47,86 +36,10 @@ async function answersFrom(fetchApp: (path: string, init?: RequestInit) => Promi
   return answers;
 }
 
-function builtCore(): void {
-  if (!existsSync(join(root, 'packages/core/dist/index.js'))) {
-    throw new Error('packages/core/dist is missing: the runtimes load the built package (run pnpm build)');
-  }
-}
-
-/** Starts a server process that prints "LISTENING <port>" once it accepts connections. */
-function startServer(command: string, args: string[]): Promise<RunningRuntime> {
-  builtCore();
-  const child: ChildProcess = spawn(command, args, { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
-  let output = '';
-  const stop = () =>
-    new Promise<void>((resolve) => {
-      if (child.exitCode !== null || child.signalCode !== null) return resolve();
-      child.once('exit', () => resolve());
-      child.kill('SIGTERM');
-    });
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      void stop();
-      reject(new Error(`${command} did not start within 30 s:\n${output}`));
-    }, 30_000);
-    const read = (chunk: Buffer) => {
-      output += chunk.toString('utf8');
-      const port = /LISTENING (\d+)/.exec(output)?.[1];
-      if (port !== undefined) {
-        clearTimeout(timer);
-        resolve({ url: `http://127.0.0.1:${port}`, stop });
-      }
-    };
-    child.stdout?.on('data', read);
-    child.stderr?.on('data', read);
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`${command} exited (${code}) before listening:\n${output}`));
-    });
-    child.once('error', reject);
-  });
-}
-
-/** The binary an npm package ships, by its `bin` entry. */
-function binaryOf(pkg: string, name = pkg): string {
-  const manifest = require(`${pkg}/package.json`) as { bin: string | Record<string, string> };
-  const bin = typeof manifest.bin === 'string' ? manifest.bin : manifest.bin[name];
-  if (bin === undefined) throw new Error(`${pkg} declares no ${name} binary`);
-  return join(dirname(require.resolve(`${pkg}/package.json`)), bin);
-}
-
-async function startWorkerd(): Promise<RunningRuntime> {
-  builtCore();
-  // Bundled as wrangler does for Workers: no `node` condition, so #crypto is Web Crypto.
-  const bundle = await build({
-    entryPoints: [join(here, 'worker.ts')],
-    bundle: true,
-    write: false,
-    format: 'esm',
-    platform: 'neutral',
-    conditions: ['workerd', 'worker', 'browser'],
-    mainFields: ['browser', 'module', 'main'],
-    target: 'es2022',
-    logLevel: 'silent',
-  });
-  const contents = bundle.outputFiles[0]?.text ?? '';
-  // No nodejs_compat flag: no Buffer, no node:* modules, as on a Worker that did not opt in.
-  const miniflare = new Miniflare({
-    modules: [{ type: 'ESModule', path: 'worker.mjs', contents }],
-    compatibilityDate: '2026-07-01',
-  });
-  const url = await miniflare.ready;
-  return { url: url.origin, stop: () => miniflare.dispose() };
-}
-
 const RUNTIMES: [string, () => Promise<RunningRuntime>][] = [
-  ['bun', () => startServer(binaryOf('bun'), [join(here, 'serve-bun.ts')])],
-  [
-    'deno',
-    () =>
-      startServer(binaryOf('deno'), ['run', '--sloppy-imports', '--allow-net=127.0.0.1', join(here, 'serve-deno.ts')]),
-  ],
-  ['workerd', startWorkerd],
+  ['bun', () => startBun(join(here, 'serve-bun.ts'))],
+  ['deno', () => startDeno(join(here, 'serve-deno.ts'))],
+  ['workerd', () => startWorkerd(join(here, 'worker.ts'))],
 ];
 
 let reference: Answer[];

@@ -6,4 +6,4 @@ declare const Bun: {
 };
 
 const server = Bun.serve({ port: 0, hostname: '127.0.0.1', fetch: createApp() });
-console.log(`LISTENING ${server.port}`);
+console.log(`Listening on http://127.0.0.1:${server.port}`);

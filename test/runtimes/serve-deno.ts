@@ -12,7 +12,7 @@ Deno.serve(
   {
     port: 0,
     hostname: '127.0.0.1',
-    onListen: ({ port }) => console.log(`LISTENING ${port}`),
+    onListen: ({ port }) => console.log(`Listening on http://127.0.0.1:${port}`),
   },
   createApp(),
 );

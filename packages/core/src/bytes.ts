@@ -59,6 +59,7 @@ const BASE64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/
 const BASE64_VALUES = new Map([...BASE64].map((char, index) => [char, index]));
 
 export function toHex(bytes: Uint8Array): string {
+  if (NodeBuffer) return NodeBuffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('hex');
   let out = '';
   for (const byte of bytes) out += HEX[byte];
   return out;
@@ -66,6 +67,9 @@ export function toHex(bytes: Uint8Array): string {
 
 /** Padded base64, or unpadded base64url. */
 export function toBase64(bytes: Uint8Array, url = false): string {
+  if (NodeBuffer) {
+    return NodeBuffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString(url ? 'base64url' : 'base64');
+  }
   let out = '';
   let index = 0;
   for (; index + 2 < bytes.length; index += 3) {

@@ -50,8 +50,11 @@ const HASH_NAMES: Record<DigestAlgorithm, string> = {
   sha512: 'SHA-512',
 };
 
+let found: SubtleCrypto | undefined;
+
+/** crypto.subtle, looked up once (on first use, so loading never fails where it is missing). */
 function subtle(): SubtleCrypto {
-  const found = (globalThis as { crypto?: { subtle?: SubtleCrypto } }).crypto?.subtle;
+  found ??= (globalThis as { crypto?: { subtle?: SubtleCrypto } }).crypto?.subtle;
   if (found === undefined) throw new Error('hookgate: this runtime has neither node:crypto nor crypto.subtle');
   return found;
 }

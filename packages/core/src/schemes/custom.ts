@@ -3,7 +3,6 @@ import { fromBase64, fromHex, toBase64, toHex } from '../bytes.js';
 import {
   type HmacAlgorithm,
   type HmacKey,
-  hmacMatches,
   type MessagePart,
   type PublicKey,
   type PublicKeyAlgorithm,
@@ -26,6 +25,7 @@ import {
   andThen,
   collectSecrets,
   hmacKeyring,
+  hmacMatcher,
   Keyring,
   type SecretInput,
   type SecretMatch,
@@ -229,6 +229,7 @@ export function custom(options: CustomOptions): Scheme {
   if (algorithm === undefined) throw fail(`algorithm must be one of ${Object.keys(ALGORITHMS).join(', ')}`);
   if (!ENCODINGS.includes(options.encoding)) throw fail(`encoding must be one of ${ENCODINGS.join(', ')}`);
   const isHmac = options.algorithm.startsWith('hmac-');
+  const matchHmac = hmacMatcher(algorithm as HmacAlgorithm, options.encoding);
   const signature = options.signature;
   if (!signature || typeof signature.header !== 'string' || signature.header === '') {
     throw fail('signature.header is required');
@@ -351,10 +352,7 @@ export function custom(options: CustomOptions): Scheme {
   }
 
   function matches(parts: MessagePart[], candidates: string[]): MaybePromise<SecretMatch | undefined> {
-    if (hmacRing)
-      return hmacRing.match((keys) =>
-        hmacMatches(algorithm as HmacAlgorithm, options.encoding, keys, parts, candidates),
-      );
+    if (hmacRing) return hmacRing.match(matchHmac, parts, candidates);
     const decoded: Uint8Array[] = [];
     for (const candidate of candidates) {
       const bytes = decodeSignature(candidate, options.encoding);
@@ -362,7 +360,7 @@ export function custom(options: CustomOptions): Scheme {
       if (decoded.length === MAX_PUBLIC_KEY_ENTRIES) break;
     }
     if (decoded.length === 0 || !publicRing) return undefined;
-    return publicRing.match((keys) => publicKeyVerifies(keys, parts, decoded));
+    return publicRing.match(publicKeyVerifies, parts, decoded);
   }
 
   return throwingUnmatched({

@@ -1,13 +1,13 @@
-import { hmacMatches } from '../crypto/index.js';
 import { rejection } from '../errors.js';
 import type { RedeliveryProfile, Scheme } from '../types.js';
 import { parseJsonOrWrapped } from './payload.js';
-import { collectSecrets, hmacKeyring, type SecretOptions, verifiedBy } from './secrets.js';
+import { collectSecrets, hmacKeyring, hmacMatcher, type SecretOptions, verifiedBy } from './secrets.js';
 import { requireHeader, stringField, throwingUnmatched } from './shared.js';
 
 export interface GitHubOptions extends SecretOptions {}
 
 const HEADER = 'x-hub-signature-256';
+const HEX_SHA256 = hmacMatcher('sha256', 'hex');
 const PREFIX = 'sha256=';
 
 export const GITHUB_REDELIVERY: RedeliveryProfile = {
@@ -36,7 +36,7 @@ export function github(options: GitHubOptions): Scheme {
       const header = requireHeader(request, HEADER);
       if (!header.startsWith(PREFIX)) throw rejection('malformed_header', `Header ${HEADER} must start with ${PREFIX}`);
       const candidates = [header.slice(PREFIX.length)];
-      return verifiedBy(keys.match((some) => hmacMatches('sha256', 'hex', some, [request.body], candidates)));
+      return verifiedBy(keys.match(HEX_SHA256, [request.body], candidates));
     },
     parse(request) {
       return parseJsonOrWrapped(request.body);

@@ -1,7 +1,6 @@
-import { hmacMatches } from '../crypto/index.js';
 import { configError, rejection } from '../errors.js';
 import type { Scheme, SchemeRequest } from '../types.js';
-import { collectSecrets, hmacKeyring, type SecretOptions, verifiedBy } from './secrets.js';
+import { collectSecrets, hmacKeyring, hmacMatcher, type SecretOptions, verifiedBy } from './secrets.js';
 import {
   type HmacAlgorithm,
   parseTimestampHeader,
@@ -68,6 +67,7 @@ export function hmac(options: HmacOptions): Scheme {
   const header = options.header.toLowerCase();
   const algorithm = options.algorithm ?? 'sha256';
   const encoding = options.encoding ?? 'hex';
+  const matcher = hmacMatcher(algorithm, encoding);
   const prefix = options.prefix ?? '';
   const template = compileTemplate(options.signedContent ?? '{body}');
   const timestampHeader = options.timestampHeader?.toLowerCase();
@@ -107,11 +107,7 @@ export function hmac(options: HmacOptions): Scheme {
               : (timestampText ?? ''),
       );
       const candidates = [value.slice(prefix.length).trim()];
-      return verifiedBy(
-        keys.match((some) => hmacMatches(algorithm, encoding, some, parts, candidates)),
-        id,
-        timestamp,
-      );
+      return verifiedBy(keys.match(matcher, parts, candidates), id, timestamp);
     },
     describe(payload, request, verified) {
       const typeFromHeader = typeHeader === undefined ? undefined : request.headers[typeHeader] || undefined;

@@ -1,9 +1,8 @@
 import { parseJsonBody } from '../body.js';
-import { hmacMatches } from '../crypto/index.js';
 import { rejection } from '../errors.js';
 import type { RedeliveryProfile, Scheme, SchemeRequest } from '../types.js';
 import { isJsonText, parseForm, textAt, valueAt } from './payload.js';
-import { collectSecrets, hmacKeyring, type SecretOptions, verifiedBy } from './secrets.js';
+import { collectSecrets, hmacKeyring, hmacMatcher, type SecretOptions, verifiedBy } from './secrets.js';
 import { parseTimestampHeader, throwingUnmatched } from './shared.js';
 
 export interface MailgunOptions extends SecretOptions {}
@@ -16,6 +15,7 @@ export const MAILGUN_REDELIVERY: RedeliveryProfile = {
 };
 
 const EVENT = ['event-data', 'event'] as const;
+const HEX_SHA256 = hmacMatcher('sha256', 'hex');
 /** A Mailgun body is a few KiB; a signature is never found past this many bytes of JSON. */
 const MAX_SIGNATURE_FIELD = 256;
 
@@ -69,11 +69,7 @@ export function mailgun(options: MailgunOptions): Scheme {
       const { timestamp, token, signature } = signatureOf(request);
       const seconds = parseTimestampHeader(timestamp, 'signature.timestamp');
       const candidates = [signature];
-      return verifiedBy(
-        keys.match((some) => hmacMatches('sha256', 'hex', some, [timestamp + token], candidates)),
-        token,
-        seconds,
-      );
+      return verifiedBy(keys.match(HEX_SHA256, [timestamp + token], candidates), token, seconds);
     },
     parse(request) {
       return isJsonText(request.body) ? parseJsonBody(request.body) : parseForm(request.body);

@@ -1,4 +1,11 @@
-import { type HmacKey, hmacKey } from '../crypto/index.js';
+import {
+  type HmacAlgorithm,
+  type HmacKey,
+  hmacKey,
+  hmacMatches,
+  type MessagePart,
+  type SignatureEncoding,
+} from '../crypto/index.js';
 import { configError } from '../errors.js';
 import type { MaybePromise, VerifiedSignature } from '../types.js';
 
@@ -132,12 +139,18 @@ export class Keyring<K> {
   }
 
   /**
-   * Runs `matches` over the keys valid now; the label of the key that matched, or
-   * undefined when none did. With labels, keys are tried one at a time. Synchronous
-   * whenever `matches` is (node:crypto); a promise only under Web Crypto.
+   * Runs `matches(keys, a, b)` over the keys valid now; the label of the key that
+   * matched, or undefined when none did. `matches` is made once per scheme and the
+   * request's data passed as `a` and `b`, so the common case (no window, no label)
+   * is one call with nothing allocated. With labels, keys are tried one at a time.
+   * Synchronous whenever `matches` is (node:crypto); a promise only under Web Crypto.
    */
-  match(matches: (keys: readonly K[]) => MaybePromise<boolean>): MaybePromise<SecretMatch | undefined> {
-    if (!this.#timed && !this.#labelled) return unlabelled(matches(this.#keys));
+  match<A, B>(
+    matches: (keys: readonly K[], a: A, b: B) => MaybePromise<boolean>,
+    a: A,
+    b: B,
+  ): MaybePromise<SecretMatch | undefined> {
+    if (!this.#timed && !this.#labelled) return unlabelled(matches(this.#keys, a, b));
     const now = this.#timed ? this.#now() : 0;
     const usable: K[] = [];
     const labels: (string | undefined)[] = [];
@@ -149,14 +162,14 @@ export class Keyring<K> {
       labels.push(secret.label);
     }
     if (usable.length === 0) return undefined;
-    if (!this.#labelled) return unlabelled(matches(usable));
+    if (!this.#labelled) return unlabelled(matches(usable, a, b));
     const labelAt = (index: number): SecretMatch => {
       const label = labels[index];
       return label === undefined ? UNLABELLED : { secretLabel: label };
     };
     const tryFrom = (start: number): MaybePromise<SecretMatch | undefined> => {
       for (let index = start; index < usable.length; index++) {
-        const result = matches([usable[index] as K]);
+        const result = matches([usable[index] as K], a, b);
         if (result === true) return labelAt(index);
         if (result instanceof Promise) return result.then((ok) => (ok ? labelAt(index) : tryFrom(index + 1)));
       }
@@ -200,4 +213,15 @@ export function hmacKeyring<S extends string | Uint8Array>(
     secrets.map((secret) => hmacKey(toBytes ? toBytes(secret.value) : secret.value)),
     now,
   );
+}
+
+export type HmacMatcher = (
+  keys: readonly HmacKey[],
+  parts: readonly MessagePart[],
+  candidates: readonly string[],
+) => MaybePromise<boolean>;
+
+/** A matcher for `Keyring.match`, made once per scheme: the HMAC in `algorithm`, written in `encoding`. */
+export function hmacMatcher(algorithm: HmacAlgorithm, encoding: SignatureEncoding): HmacMatcher {
+  return (keys, parts, candidates) => hmacMatches(algorithm, encoding, keys, parts, candidates);
 }

@@ -1,5 +1,4 @@
 import { hmacMatches } from '../crypto/index.js';
-import type { HmacAlgorithm, HmacKey, MessagePart, SignatureEncoding } from '../crypto/types.js';
 import { rejection } from '../errors.js';
 import type { MaybePromise, Scheme, SchemeRequest, VerifiedSignature } from '../types.js';
 
@@ -14,15 +13,7 @@ export { collectSecrets, hmacKeyring, Keyring } from './secrets.js';
  * time as text, never decoded (see CryptoBackend.hmacMatches). A promise only
  * under Web Crypto.
  */
-export function signatureMatches(
-  algorithm: HmacAlgorithm,
-  encoding: SignatureEncoding,
-  keys: readonly HmacKey[],
-  parts: readonly MessagePart[],
-  candidates: readonly string[],
-): MaybePromise<boolean> {
-  return hmacMatches(algorithm, encoding, keys, parts, candidates);
-}
+export const signatureMatches: typeof hmacMatches = hmacMatches;
 
 /** `verified` when the match holds, else undefined; synchronous whenever the match is. */
 export function verifiedWhen(

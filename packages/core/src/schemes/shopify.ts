@@ -1,11 +1,11 @@
-import { hmacMatches } from '../crypto/index.js';
 import type { RedeliveryProfile, Scheme } from '../types.js';
-import { collectSecrets, hmacKeyring, type SecretOptions, verifiedBy } from './secrets.js';
+import { collectSecrets, hmacKeyring, hmacMatcher, type SecretOptions, verifiedBy } from './secrets.js';
 import { requireHeader, throwingUnmatched } from './shared.js';
 
 export interface ShopifyOptions extends SecretOptions {}
 
 const HEADER = 'x-shopify-hmac-sha256';
+const BASE64_SHA256 = hmacMatcher('sha256', 'base64');
 /** Shopify's newer header family drops the `x-` prefix; its own library now prefers it. */
 const NEW_HEADER = 'shopify-hmac-sha256';
 
@@ -32,7 +32,7 @@ export function shopify(options: ShopifyOptions): Scheme {
       const name =
         request.headers[HEADER] === undefined && request.headers[NEW_HEADER] !== undefined ? NEW_HEADER : HEADER;
       const candidates = [requireHeader(request, name).trim()];
-      return verifiedBy(keys.match((some) => hmacMatches('sha256', 'base64', some, [request.body], candidates)));
+      return verifiedBy(keys.match(BASE64_SHA256, [request.body], candidates));
     },
     describe(_payload, request) {
       const { headers } = request;

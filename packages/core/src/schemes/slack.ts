@@ -1,10 +1,9 @@
 import { parseJsonBody } from '../body.js';
 import { utf8Decode } from '../bytes.js';
-import { hmacMatches } from '../crypto/index.js';
 import { rejection } from '../errors.js';
 import type { ReceiverResponse, RedeliveryProfile, Scheme, SchemeRequest } from '../types.js';
 import { isJsonText, parseForm } from './payload.js';
-import { collectSecrets, hmacKeyring, type SecretOptions, verifiedBy } from './secrets.js';
+import { collectSecrets, hmacKeyring, hmacMatcher, type SecretOptions, verifiedBy } from './secrets.js';
 import { parseTimestampHeader, requireHeader, stringField, throwingUnmatched } from './shared.js';
 
 export interface SlackOptions extends SecretOptions {}
@@ -12,6 +11,7 @@ export interface SlackOptions extends SecretOptions {}
 const SIGNATURE = 'x-slack-signature';
 const TIMESTAMP = 'x-slack-request-timestamp';
 const PREFIX = 'v0=';
+const HEX_SHA256 = hmacMatcher('sha256', 'hex');
 
 export const SLACK_REDELIVERY: RedeliveryProfile = {
   retries: 3,
@@ -81,9 +81,7 @@ export function slack(options: SlackOptions): Scheme {
       if (!header.startsWith(PREFIX))
         throw rejection('malformed_header', `Header ${SIGNATURE} must start with ${PREFIX}`);
       const candidates = [header.slice(PREFIX.length)];
-      const matched = keys.match((some) =>
-        hmacMatches('sha256', 'hex', some, [`v0:${timestampText}:`, request.body], candidates),
-      );
+      const matched = keys.match(HEX_SHA256, [`v0:${timestampText}:`, request.body], candidates);
       return verifiedBy(matched, undefined, timestamp);
     },
     parse(request) {

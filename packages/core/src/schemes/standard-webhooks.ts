@@ -1,8 +1,16 @@
 import { fromBase64, toBase64 } from '../bytes.js';
-import { type HmacKey, hmacKey, hmacMatches, type PublicKey, publicKey, publicKeyVerifies } from '../crypto/index.js';
+import { type HmacKey, hmacKey, type PublicKey, publicKey, publicKeyVerifies } from '../crypto/index.js';
 import { configError, rejection } from '../errors.js';
 import type { MaybePromise, RedeliveryProfile, Scheme, SchemeRequest, VerifiedSignature } from '../types.js';
-import { andThen, collectSecrets, Keyring, type Secret, type SecretOptions, verifiedBy } from './secrets.js';
+import {
+  andThen,
+  collectSecrets,
+  hmacMatcher,
+  Keyring,
+  type Secret,
+  type SecretOptions,
+  verifiedBy,
+} from './secrets.js';
 import { parseTimestampHeader, stringField, throwingUnmatched } from './shared.js';
 
 export interface StandardWebhooksOptions extends SecretOptions {
@@ -17,6 +25,7 @@ const PUBLIC_KEY_PREFIX = 'whpk_';
 const SIGNING_KEY_PREFIX = 'whsk_';
 
 const MAX_SIGNATURE_ENTRIES = 10;
+const BASE64_SHA256 = hmacMatcher('sha256', 'base64');
 /**
  * An Ed25519 check costs ~20 HMACs: a forged header listing 10 `v1a` entries cost
  * ~46× a normal rejection. A sender lists one per active key (two while rotating).
@@ -135,18 +144,20 @@ export function standardWebhooks(options: StandardWebhooksOptions): Scheme {
       // The short header parts go in as one string: each update() is a native call
       // costing about as much as hashing 100 bytes; the body is never copied.
       const parts = [`${id}.${timestampText}.`, request.body];
-      const tryEd25519 = () =>
-        ed25519Candidates.length === 0
-          ? undefined
-          : verifiedBy(
-              publicRing.match((some) => publicKeyVerifies(some, parts, ed25519Candidates)),
-              id,
-              timestamp,
-            );
-      if (hmacRing.size === 0 || hmacCandidates.length === 0) return tryEd25519();
-      const matched = hmacRing.match((some) => hmacMatches('sha256', 'base64', some, parts, hmacCandidates));
-      if (matched !== undefined && !(matched instanceof Promise)) return verifiedBy(matched, id, timestamp);
-      return andThen(matched, (settled) => (settled ? verifiedBy(settled, id, timestamp) : tryEd25519()));
+      const matched =
+        hmacRing.size > 0 && hmacCandidates.length > 0
+          ? hmacRing.match(BASE64_SHA256, parts, hmacCandidates)
+          : undefined;
+      // Settled synchronously (always so on Node): the Ed25519 fallback costs nothing unless asked.
+      if (!(matched instanceof Promise)) {
+        if (matched !== undefined || ed25519Candidates.length === 0) return verifiedBy(matched, id, timestamp);
+        return verifiedBy(publicRing.match(publicKeyVerifies, parts, ed25519Candidates), id, timestamp);
+      }
+      return andThen(matched, (settled) =>
+        settled !== undefined || ed25519Candidates.length === 0
+          ? verifiedBy(settled, id, timestamp)
+          : verifiedBy(publicRing.match(publicKeyVerifies, parts, ed25519Candidates), id, timestamp),
+      );
     },
     describe(payload, _request, verified) {
       return { id: verified.id, type: stringField(payload, 'type') };

@@ -1,12 +1,12 @@
-import { hmacMatches } from '../crypto/index.js';
 import { rejection } from '../errors.js';
 import type { RedeliveryProfile, Scheme } from '../types.js';
-import { collectSecrets, hmacKeyring, type SecretOptions, verifiedBy } from './secrets.js';
+import { collectSecrets, hmacKeyring, hmacMatcher, type SecretOptions, verifiedBy } from './secrets.js';
 import { parseTimestampHeader, requireHeader, stringField, throwingUnmatched } from './shared.js';
 
 export interface StripeOptions extends SecretOptions {}
 
 const HEADER = 'stripe-signature';
+const HEX_SHA256 = hmacMatcher('sha256', 'hex');
 
 export const STRIPE_REDELIVERY: RedeliveryProfile = {
   retries: undefined,
@@ -51,7 +51,7 @@ export function stripe(options: StripeOptions): Scheme {
       const timestamp = parseTimestampHeader(timestampText, HEADER);
       // One update for the short prefix (each update() is a native call), one for the body.
       const parts = [`${timestampText}.`, request.body];
-      const matched = keys.match((some) => hmacMatches('sha256', 'hex', some, parts, candidates));
+      const matched = keys.match(HEX_SHA256, parts, candidates);
       return verifiedBy(matched, undefined, timestamp);
     },
     describe(payload) {

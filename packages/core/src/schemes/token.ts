@@ -1,6 +1,6 @@
 import { secretMatcher } from '../crypto/index.js';
 import { configError } from '../errors.js';
-import type { RedeliveryProfile, Scheme } from '../types.js';
+import type { MaybePromise, RedeliveryProfile, Scheme } from '../types.js';
 import { collectSecrets, Keyring, type SecretInput, verifiedBy } from './secrets.js';
 import { requireHeader, stringField, throwingUnmatched } from './shared.js';
 
@@ -22,6 +22,18 @@ export interface TokenOptions {
   typeField?: string;
   /** The sender's redelivery behaviour, when known. */
   redelivery?: RedeliveryProfile;
+}
+
+/** Every token is compared, matched or not: which one matched does not show in the timing. */
+function anyTokenMatches(
+  matchers: readonly ((presented: string) => MaybePromise<boolean>)[],
+  presented: string,
+): MaybePromise<boolean> {
+  const results = matchers.map((matches) => matches(presented));
+  if (results.some((result) => result instanceof Promise)) {
+    return Promise.all(results).then((settled) => settled.includes(true));
+  }
+  return results.includes(true);
 }
 
 /**
@@ -47,14 +59,7 @@ export function token(options: TokenOptions): Scheme {
     redelivery: options.redelivery,
     check(request) {
       const presented = requireHeader(request, header);
-      const matched = ring.match((matchers) => {
-        // Every token is compared, matched or not: which one matched does not show in the timing.
-        const results = matchers.map((matches) => matches(presented));
-        if (results.some((result) => result instanceof Promise)) {
-          return Promise.all(results).then((settled) => settled.includes(true));
-        }
-        return results.includes(true);
-      });
+      const matched = ring.match(anyTokenMatches, presented, undefined);
       return verifiedBy(matched, idHeader === undefined ? undefined : request.headers[idHeader] || undefined);
     },
     describe(payload, request, verified) {

@@ -1,6 +1,6 @@
 import { parseJsonBody } from '../body.js';
 import { toHex, utf8Decode, utf8Encode } from '../bytes.js';
-import { digest, hmacMatches, timingSafeEqual } from '../crypto/index.js';
+import { digest, timingSafeEqual } from '../crypto/index.js';
 import { configError, rejection } from '../errors.js';
 import type { Bytes, MaybePromise, RedeliveryProfile, Scheme, SchemeRequest } from '../types.js';
 import { contentId, isJsonText, parseForm } from './payload.js';
@@ -8,6 +8,7 @@ import {
   andThen,
   collectSecrets,
   hmacKeyring,
+  hmacMatcher,
   type SecretInput,
   type SecretMatch,
   type SecretOptions,
@@ -40,6 +41,8 @@ export const TWILIO_REDELIVERY: RedeliveryProfile = {
 };
 
 const SIGNATURE = 'x-twilio-signature';
+const BASE64_SHA1 = hmacMatcher('sha1', 'base64');
+const BASE64_SHA256 = hmacMatcher('sha256', 'base64');
 const SETTINGS = 'x-twilio-webhooks-signature-settings';
 
 /** The algorithm named in the settings header: absent means the Auth Token's HMAC-SHA1. */
@@ -143,7 +146,7 @@ export function twilio(options: TwilioOptions): Scheme {
         const variant = variants[index];
         if (variant === undefined) return undefined;
         return andThen(
-          keys.match((some) => hmacMatches(algorithm, 'base64', some, [variant + params], candidates)),
+          keys.match(algorithm === 'sha1' ? BASE64_SHA1 : BASE64_SHA256, [variant + params], candidates),
           (matched) => matched ?? tryVariant(index + 1),
         );
       };
