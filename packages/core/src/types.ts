@@ -84,6 +84,11 @@ export interface Scheme {
   /** The sender's redelivery behaviour, when known. */
   readonly redelivery?: RedeliveryProfile | undefined;
   /**
+   * Headers that carry a signature or a shared secret (lower-case): never to be
+   * logged, captured or copied into an envelope (`X-Gitlab-Token` is the secret itself).
+   */
+  readonly signatureHeaders?: readonly string[] | undefined;
+  /**
    * Answers, before `verify`, the one request a sender makes without a signature
    * (Slack's `ssl_check`); undefined for everything else, which then must verify.
    * It must match only that exact unsigned form, and whatever it answers runs no

@@ -687,8 +687,13 @@ describe.each(cases)('bad input: $name', (c) => {
   }
 });
 
-test('every sender names its redelivery profile', () => {
-  for (const c of cases) expect(c.scheme.redelivery, c.name).toBeDefined();
+test('every sender names its redelivery profile and the headers that carry its signature', () => {
+  for (const c of cases) {
+    expect(c.scheme.redelivery, c.name).toBeDefined();
+    expect(c.scheme.signatureHeaders, c.name).toContain(c.signatureHeader);
+  }
+  // A GitLab token is the secret itself: it must never be logged or captured.
+  expect(gitlab({ token: 't' }).signatureHeaders).toContain('x-gitlab-token');
   expect(twilio({ secret: 't' }).redelivery?.retries).toBe(0);
   expect(paddle({ secret: 't' }).redelivery).toMatchObject({ retries: 60, timeoutMs: 5000 });
   expect(mailgun({ secret: 'k' }).redelivery?.retries).toBe(7);

@@ -366,6 +366,7 @@ export function custom(options: CustomOptions): Scheme {
   return throwingUnmatched({
     name,
     redelivery: options.redelivery,
+    signatureHeaders: [header],
     check(request): MaybePromise<VerifiedSignature | undefined> {
       const { candidates, pairTimestamp } = candidatesOf(requireHeader(request, header));
       const idText = idSigned ? requireHeader(request, idHeader) : undefined;

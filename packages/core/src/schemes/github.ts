@@ -32,6 +32,7 @@ export function github(options: GitHubOptions): Scheme {
   return throwingUnmatched({
     name: 'github',
     redelivery: GITHUB_REDELIVERY,
+    signatureHeaders: [HEADER, 'x-hub-signature'],
     check(request) {
       const header = requireHeader(request, HEADER);
       if (!header.startsWith(PREFIX)) throw rejection('malformed_header', `Header ${HEADER} must start with ${PREFIX}`);

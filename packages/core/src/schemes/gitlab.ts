@@ -60,6 +60,7 @@ export function gitlab(options: GitLabOptions): Scheme {
   return {
     name: 'gitlab',
     redelivery: GITLAB_REDELIVERY,
+    signatureHeaders: [SIGNATURE, 'x-gitlab-token'],
     verify(request) {
       if (signed && (request.headers[SIGNATURE] !== undefined || !tokened)) return signed.verify(request);
       if (tokened) return tokened.verify(request);

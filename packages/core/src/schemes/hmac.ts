@@ -87,6 +87,7 @@ export function hmac(options: HmacOptions): Scheme {
 
   return throwingUnmatched({
     name,
+    signatureHeaders: [header],
     check(request: SchemeRequest) {
       const value = requireHeader(request, header);
       if (!value.startsWith(prefix)) throw rejection('malformed_header', `Header ${header} must start with ${prefix}`);

@@ -65,6 +65,7 @@ export function mailgun(options: MailgunOptions): Scheme {
   return throwingUnmatched({
     name: 'mailgun',
     redelivery: MAILGUN_REDELIVERY,
+    signatureHeaders: [],
     check(request) {
       const { timestamp, token, signature } = signatureOf(request);
       const seconds = parseTimestampHeader(timestamp, 'signature.timestamp');

@@ -28,6 +28,7 @@ export function shopify(options: ShopifyOptions): Scheme {
   return throwingUnmatched({
     name: 'shopify',
     redelivery: SHOPIFY_REDELIVERY,
+    signatureHeaders: [HEADER, NEW_HEADER],
     check(request) {
       const name =
         request.headers[HEADER] === undefined && request.headers[NEW_HEADER] !== undefined ? NEW_HEADER : HEADER;

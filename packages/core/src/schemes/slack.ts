@@ -71,6 +71,7 @@ export function slack(options: SlackOptions): Scheme {
   return throwingUnmatched({
     name: 'slack',
     redelivery: SLACK_REDELIVERY,
+    signatureHeaders: [SIGNATURE],
     answerUnsigned(request) {
       return isSslCheck(request) ? { ...SSL_CHECK_ANSWER, headers: {} } : undefined;
     },

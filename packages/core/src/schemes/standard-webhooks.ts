@@ -106,6 +106,7 @@ export function standardWebhooks(options: StandardWebhooksOptions): Scheme {
   return throwingUnmatched({
     name,
     redelivery: options.redelivery ?? SVIX_REDELIVERY,
+    signatureHeaders: ['webhook-signature', 'svix-signature'],
     check(request: SchemeRequest): MaybePromise<VerifiedSignature | undefined> {
       const { headers } = request;
       const names = headers['webhook-signature'] !== undefined ? HEADER_SETS[0] : HEADER_SETS[1];

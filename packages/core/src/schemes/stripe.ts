@@ -35,6 +35,7 @@ export function stripe(options: StripeOptions): Scheme {
   return throwingUnmatched({
     name: 'stripe',
     redelivery: STRIPE_REDELIVERY,
+    signatureHeaders: [HEADER],
     check(request) {
       const header = requireHeader(request, HEADER);
       let timestampText: string | undefined;

@@ -57,6 +57,7 @@ export function token(options: TokenOptions): Scheme {
   return throwingUnmatched({
     name,
     redelivery: options.redelivery,
+    signatureHeaders: [header],
     check(request) {
       const presented = requireHeader(request, header);
       const matched = ring.match(anyTokenMatches, presented, undefined);

@@ -132,6 +132,7 @@ export function twilio(options: TwilioOptions): Scheme {
   return throwingUnmatched({
     name: 'twilio',
     redelivery: TWILIO_REDELIVERY,
+    signatureHeaders: [SIGNATURE],
     check(request) {
       const candidates = [requireHeader(request, SIGNATURE)];
       const algorithm = algorithmOf(request.headers[SETTINGS]);
