@@ -6,6 +6,8 @@ import {
   randomUUID,
   sign as signBytes,
 } from 'node:crypto';
+import type { SignatureEncoding } from '../crypto/types.js';
+import type { CustomAlgorithm } from '../schemes/custom.js';
 
 /** Body as the sender would send it: the exact bytes, or text taken as UTF-8. */
 export type SignableBody = string | Uint8Array;
@@ -156,15 +158,8 @@ export interface CustomSignInput {
   secret: string | Uint8Array;
   body: SignableBody;
   header: string;
-  algorithm:
-    | 'hmac-sha1'
-    | 'hmac-sha256'
-    | 'hmac-sha384'
-    | 'hmac-sha512'
-    | 'ed25519'
-    | 'ecdsa-p256-sha256'
-    | 'rsa-sha256';
-  encoding: 'hex' | 'base64' | 'base64url';
+  algorithm: CustomAlgorithm;
+  encoding: SignatureEncoding;
   /** Written before the signature, e.g. `sha256=`, `v1,` or `t=…,v1=` as the scheme lays it out. */
   prefix?: string;
   /** As the scheme's signedContent: `{body}`, `{id}`, `{timestamp}`, `{url}`, `{method}`, `{header:<name>}`. */
