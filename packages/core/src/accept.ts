@@ -81,6 +81,9 @@ export class AcceptStage {
   accept(request: ReceiverRequest, progress: Progress): MaybePromise<Accepted> {
     const { scheme } = this.#options;
     const received = this.#read(request);
+    // The one request a sender makes unsigned (Slack's ssl_check): answered, nothing run, nothing claimed.
+    const unsigned = scheme.answerUnsigned?.(received);
+    if (unsigned) return { kind: 'handshake', response: unsigned };
     const receivedAt = this.#options.now();
     // Straight through while every step answers at once (node:crypto schemes, sync schemas);
     // the first promise hands the rest to #acceptAsync, which awaits each step.
@@ -151,7 +154,7 @@ export class AcceptStage {
     progress: Progress,
   ): MaybePromise<Accepted> {
     // The scheme has done with the credentials: nothing after it keeps them.
-    const headers = keepHeaders(request.headers as Record<string, string>);
+    const headers = keepHeaders(request.headers as Record<string, string>, this.#options.scheme.signatureHeaders);
     const ctx: DeliveryContext = {
       scheme: this.#options.scheme.name,
       id: info.id,

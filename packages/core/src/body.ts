@@ -1,12 +1,12 @@
+import { bytesView, utf8Decode, utf8Encode } from './bytes.js';
 import { rejection } from './errors.js';
-import type { HeaderInput, ReceiverRequest } from './types.js';
+import type { Bytes, HeaderInput, ReceiverRequest } from './types.js';
 
-/** The raw bytes, without copying when they already are bytes. */
-export function toBuffer(body: ReceiverRequest['body']): Buffer {
-  if (Buffer.isBuffer(body)) return body;
-  if (typeof body === 'string') return Buffer.from(body, 'utf8');
-  if (body instanceof Uint8Array) return Buffer.from(body.buffer, body.byteOffset, body.byteLength);
-  if (body instanceof ArrayBuffer) return Buffer.from(body);
+/** The raw bytes, without copying when they already are bytes (a Buffer where the runtime has one). */
+export function toBuffer(body: ReceiverRequest['body']): Bytes {
+  if (body instanceof Uint8Array) return bytesView(body);
+  if (typeof body === 'string') return utf8Encode(body);
+  if (body instanceof ArrayBuffer) return bytesView(new Uint8Array(body));
   throw new TypeError('hookgate: body must be a Buffer, Uint8Array, ArrayBuffer or string (the raw request bytes)');
 }
 
@@ -50,10 +50,10 @@ function add(out: Record<string, string>, name: string, value: string): void {
   out[name] = existing === undefined ? value : `${existing}, ${value}`;
 }
 
-export function parseJsonBody(body: Buffer): unknown {
+export function parseJsonBody(body: Uint8Array): unknown {
   if (body.length === 0) throw rejection('invalid_json', 'The body is empty, not JSON');
   try {
-    return JSON.parse(body.toString('utf8')) as unknown;
+    return JSON.parse(utf8Decode(body)) as unknown;
   } catch {
     throw rejection('invalid_json', 'The body is not valid JSON');
   }

@@ -74,8 +74,13 @@ const CREDENTIAL_HEADER = /sign|token|secret|auth|cookie|hmac|api-?key|passw/;
  * Drops credential and signature headers from a verified request's header record,
  * in place: the scheme has done with them, and nothing after it may keep them.
  */
-export function keepHeaders(headers: Record<string, string>): Record<string, string> {
+export function keepHeaders(
+  headers: Record<string, string>,
+  signatureHeaders?: readonly string[] | undefined,
+): Record<string, string> {
   for (const name in headers) if (isCredentialHeader(name)) delete headers[name];
+  // The scheme's own list, for names the pattern cannot guess (a custom `x-acme-sig`).
+  if (signatureHeaders) for (const name of signatureHeaders) delete headers[name];
   return headers;
 }
 

@@ -156,7 +156,7 @@ class HookgateReceiver<E extends EventSchemas> implements Receiver<E> {
       options.dedupe === false
         ? undefined
         : new Dedupe(
-            { ...options.dedupe, ttlMs: options.dedupe?.ttlMs ?? dedupeWindowMs(scheme.profile) },
+            { ...options.dedupe, ttlMs: options.dedupe?.ttlMs ?? dedupeWindowMs(scheme.redelivery) },
             scheme.name,
             report,
           );

@@ -1,5 +1,14 @@
 import type { HookgateErrorCode } from './errors.js';
 
+/**
+ * Bytes as the runtime has them: Node's Buffer where there is one (Node, Bun,
+ * Deno, workerd with nodejs_compat, and so wherever your types include
+ * `Buffer`), a plain Uint8Array elsewhere (workerd, Vercel Edge, browsers).
+ */
+export type Bytes = typeof globalThis extends { Buffer: { isBuffer(value: unknown): value is infer B } }
+  ? B
+  : Uint8Array;
+
 /** Header values as Node, Fetch and the frameworks hand them over. */
 export type HeaderInput =
   | Headers
@@ -12,7 +21,7 @@ export interface ReceiverRequest {
   url?: string | undefined;
   headers: HeaderInput;
   /** The exact bytes received. A string is taken as its UTF-8 encoding. */
-  body: Buffer | Uint8Array | ArrayBuffer | string;
+  body: Bytes | Uint8Array | ArrayBuffer | string;
 }
 
 /** What an adapter writes back. */
@@ -27,7 +36,7 @@ export interface SchemeRequest {
   readonly method: string;
   readonly url: string;
   readonly headers: Readonly<Record<string, string>>;
-  readonly body: Buffer;
+  readonly body: Bytes;
 }
 
 /** What a scheme learned from a verified signature. */
@@ -36,8 +45,23 @@ export interface VerifiedSignature {
   id?: string | undefined;
   /** The signed send time, in seconds since the epoch. */
   timestamp?: number | undefined;
-  /** The label of the secret that verified (for rotation), never the secret itself. */
+  /** The label of the secret that matched, when it has one (never the secret itself). */
   secretLabel?: string | undefined;
+}
+
+/**
+ * How a sender redelivers what was not answered 2xx, as its documentation states
+ * it. Undefined fields are not documented by the sender.
+ */
+export interface RedeliveryProfile {
+  /** Automatic retries after the first attempt; 0 when the sender never retries. */
+  retries: number | undefined;
+  /** How long after the first attempt the last retry comes, in milliseconds. */
+  horizonMs?: number | undefined;
+  /** How long the sender waits for an answer, in milliseconds. */
+  timeoutMs?: number | undefined;
+  /** Which answers it retries, and anything else worth knowing. */
+  notes?: string | undefined;
 }
 
 /** What a scheme reads from a verified, parsed delivery. */
@@ -57,32 +81,34 @@ export interface DeliveryInfo {
  */
 export interface Scheme {
   readonly name: string;
+  /** The sender's redelivery behaviour, when known. */
+  readonly redelivery?: RedeliveryProfile | undefined;
   /**
-   * Throws (or rejects with) a HookgateError (401) unless the request carries a valid
-   * signature. May answer with a promise (Web Crypto): the receiver awaits it.
+   * Headers that carry a signature or a shared secret (lower-case): never to be
+   * logged, captured or copied into an envelope (`X-Gitlab-Token` is the secret itself).
+   */
+  readonly signatureHeaders?: readonly string[] | undefined;
+  /**
+   * Answers, before `verify`, the one request a sender makes without a signature
+   * (Slack's `ssl_check`); undefined for everything else, which then must verify.
+   * It must match only that exact unsigned form, and whatever it answers runs no
+   * handler and claims no dedupe key.
+   */
+  answerUnsigned?(request: SchemeRequest): ReceiverResponse | undefined;
+  /**
+   * Throws (or rejects with) a HookgateError (401) unless the request carries a
+   * valid signature. Synchronous on Node; a promise where the check needs Web
+   * Crypto (Bun, Deno, workers), which the receiver awaits.
    */
   verify(request: SchemeRequest): MaybePromise<VerifiedSignature>;
   /** Turns the verified body into the event payload (or a promise of it); JSON when absent. */
   parse?(request: SchemeRequest): unknown;
-  /** Answers a handshake (e.g. Slack's url_verification) instead of dispatching. */
+  /**
+   * Answers a handshake (e.g. Slack's url_verification) instead of dispatching.
+   * A promise where the answer needs Web Crypto (Zoom's), which the receiver awaits.
+   */
   respond?(payload: unknown, request: SchemeRequest): MaybePromise<ReceiverResponse | undefined>;
   describe(payload: unknown, request: SchemeRequest, verified: VerifiedSignature): MaybePromise<DeliveryInfo>;
-  /** How the sender redelivers; absent: unknown. */
-  readonly profile?: SenderProfile | undefined;
-}
-
-/**
- * A sender's redelivery behaviour, as it documents it. It sets the dedupe
- * window's default (at least the horizon) and tells the receiver to warn when
- * a sender that never redelivers is received inline.
- */
-export interface SenderProfile {
-  /** Redeliveries after the first attempt: 0 never; undefined unknown. */
-  readonly retries: number | undefined;
-  /** How long after the first attempt the last redelivery comes, in ms (undefined: unknown). */
-  readonly horizonMs: number | undefined;
-  /** How long the sender waits for an answer before it counts a failure, in ms (undefined: unknown). */
-  readonly timeoutMs: number | undefined;
 }
 
 /** Passed to every handler with the event. */
@@ -110,7 +136,7 @@ export interface DeliveryContext {
   /** Lower-cased request headers, without credentials or signatures (authorization, cookie, *-signature…). */
   readonly headers: Readonly<Record<string, string>>;
   /** The exact bytes that were verified. */
-  readonly rawBody: Buffer;
+  readonly rawBody: Bytes;
 }
 
 export type DeliveryOutcome =

@@ -1,13 +1,4 @@
-import {
-  createReceiver,
-  github,
-  hmac,
-  SENDER_PROFILES,
-  shopify,
-  slack,
-  standardWebhooks,
-  stripe,
-} from '@hookgate/core';
+import { createReceiver, github, hmac, shopify, slack, standardWebhooks, stripe } from '@hookgate/core';
 import { describe, expect, test } from 'vitest';
 import { exponentialBackoff } from '../src/queue/backoff.js';
 import { dedupeWindowMs } from '../src/queue/profile.js';
@@ -43,19 +34,20 @@ describe('worker backoff', () => {
 
 describe('sender profiles', () => {
   test('each scheme carries its sender’s redelivery', () => {
-    expect(github({ secret: 's' }).profile).toEqual({ retries: 0, horizonMs: 0, timeoutMs: 10_000 });
-    expect(slack({ secret: 's' }).profile).toMatchObject({ retries: 3, timeoutMs: 3_000 });
-    expect(shopify({ secret: 's' }).profile).toMatchObject({ retries: 8, horizonMs: 4 * HOUR, timeoutMs: 5_000 });
-    expect(stripe({ secret: 's' }).profile?.horizonMs).toBe(72 * HOUR);
-    expect(standardWebhooks({ secret: `whsec_${Buffer.from('k').toString('base64')}` }).profile).toBe(
-      SENDER_PROFILES.standardWebhooks,
-    );
-    expect(hmac({ secret: 's', header: 'x-sig' }).profile).toBeUndefined();
+    expect(github({ secret: 's' }).redelivery).toMatchObject({ retries: 0, timeoutMs: 10_000 });
+    expect(slack({ secret: 's' }).redelivery).toMatchObject({ retries: 3, timeoutMs: 3_000 });
+    expect(shopify({ secret: 's' }).redelivery).toMatchObject({ retries: 8, horizonMs: 4 * HOUR, timeoutMs: 5_000 });
+    expect(stripe({ secret: 's' }).redelivery?.horizonMs).toBe(72 * HOUR);
+    expect(standardWebhooks({ secret: `whsec_${Buffer.from('k').toString('base64')}` }).redelivery).toMatchObject({
+      retries: 7,
+      timeoutMs: 15_000,
+    });
+    expect(hmac({ secret: 's', header: 'x-sig' }).redelivery).toBeUndefined();
   });
 
   test('the dedupe window is at least three days and at least the sender’s horizon', () => {
     expect(dedupeWindowMs(undefined)).toBe(72 * HOUR);
-    expect(dedupeWindowMs(SENDER_PROFILES.slack)).toBe(72 * HOUR);
+    expect(dedupeWindowMs(slack({ secret: 's' }).redelivery)).toBe(72 * HOUR);
     expect(dedupeWindowMs({ retries: 20, horizonMs: 10 * 24 * HOUR, timeoutMs: undefined })).toBe(240 * HOUR);
   });
 

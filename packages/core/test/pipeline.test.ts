@@ -455,25 +455,38 @@ describe('configuration mistakes are caught when the receiver is built', () => {
 
 describe('errors from another copy of hookgate', () => {
   test('keep their status: a HookgateError from the CJS build thrown into the ESM receiver is still a 401', async () => {
-    const { createRequire } = await import('node:module');
-    const require = createRequire(import.meta.url);
-    const other = require('../dist/index.cjs') as typeof import('@hookgate/core');
-    const { HookgateError: OtherError } = other;
-    const { HookgateError: ThisError, isHookgateError } = await import('@hookgate/core');
-    expect(OtherError).not.toBe(ThisError);
-    const forgeryRejectedElsewhere: Scheme = {
-      ...scheme,
-      verify: () => {
-        throw new OtherError('invalid_signature', 'No signature matched');
-      },
-    };
-    const res = await createReceiver({ scheme: forgeryRejectedElsewhere }).handle(delivery(paid));
-    expect([res.status, errorCode(res.body)]).toEqual([401, 'invalid_signature']);
-    const foreign = new OtherError('store_unavailable', 'down');
-    expect(isHookgateError(foreign)).toBe(true);
-    expect(foreign instanceof ThisError).toBe(true);
-    expect(new Error('plain') instanceof ThisError).toBe(false);
+    // Both builds as an app loads them (no source condition): the ESM receiver, a scheme bound to the CJS copy.
+    const script = `
+      import { createRequire } from 'node:module';
+      const esm = await import('@hookgate/core');
+      const cjs = createRequire(import.meta.url)('@hookgate/core');
+      const scheme = { name: 'copy', verify() { throw new cjs.HookgateError('invalid_signature', 'No signature matched'); },
+        describe: () => ({ id: undefined, type: undefined }) };
+      const res = await esm.createReceiver({ scheme }).handle({ method: 'POST', headers: {}, body: '{}' });
+      const foreign = new cjs.HookgateError('store_unavailable', 'down');
+      console.log(JSON.stringify({
+        distinct: esm.HookgateError !== cjs.HookgateError,
+        status: res.status,
+        code: JSON.parse(res.body).error.code,
+        isHookgateError: esm.isHookgateError(foreign),
+        instanceOf: foreign instanceof esm.HookgateError,
+        plainError: new Error('x') instanceof esm.HookgateError,
+      }));`;
+    const { execFileSync } = await import('node:child_process');
+    const out = execFileSync(process.execPath, ['--input-type=module', '-e', script], {
+      cwd: join(import.meta.dirname, '..'),
+      encoding: 'utf8',
+    });
+    expect(JSON.parse(out)).toEqual({
+      distinct: true,
+      status: 401,
+      code: 'invalid_signature',
+      isHookgateError: true,
+      instanceOf: true,
+      plainError: false,
+    });
     // Subclasses keep the ordinary prototype test.
-    expect(foreign instanceof SchemaMismatchError).toBe(false);
+    const { HookgateError } = await import('@hookgate/core');
+    expect(new HookgateError('internal_error', 'x') instanceof SchemaMismatchError).toBe(false);
   });
 });

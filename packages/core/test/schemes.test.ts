@@ -340,13 +340,16 @@ describe('hmac (generic)', () => {
     expect(errorCode(res.body)).toBe('timestamp_outside_window');
   });
 
-  test('an unsigned id header is optional: without it, idField stands in', async () => {
+  test('an unsigned id header never overrides the signed body id; without idField it is the id', async () => {
     const scheme = hmac({ secret: 's', header: 'x-sig', idHeader: 'x-id', idField: 'id' });
     const { receiver, seen } = receive(scheme);
     const headers = signHmac({ secret: 's', header: 'x-sig', body });
     expect((await receiver.handle(post(headers, body))).status).toBe(200);
     expect((await receiver.handle(post({ ...headers, 'x-id': 'from-header' }, body))).status).toBe(200);
-    expect(seen.map((s) => s.id)).toEqual(['evt_1', 'from-header']);
+    expect(seen.map((s) => s.id)).toEqual(['evt_1', 'evt_1']);
+    const headerOnly = receive(hmac({ secret: 's', header: 'x-sig', idHeader: 'x-id' }));
+    await headerOnly.receiver.handle(post({ ...headers, 'x-id': 'from-header' }, body));
+    expect(headerOnly.seen.map((s) => s.id)).toEqual(['from-header']);
   });
 
   test('the id can come from a body field', async () => {

@@ -1,4 +1,6 @@
+import { concatBytes } from '../bytes.js';
 import { HookgateError } from '../errors.js';
+import type { Bytes } from '../types.js';
 
 /** How long reading one body may take by default: far beyond any sender's, far below Node's 300 s request timeout. */
 export const DEFAULT_BODY_TIMEOUT_MS = 30_000;
@@ -61,7 +63,7 @@ export class BoundedBuffer {
     this.#chunks.push(chunk);
   }
 
-  toBuffer(): Buffer {
-    return Buffer.concat(this.#chunks, this.#received);
+  toBuffer(): Bytes {
+    return concatBytes(this.#chunks, this.#received);
   }
 }

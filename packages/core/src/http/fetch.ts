@@ -1,5 +1,6 @@
+import { emptyBytes } from '../bytes.js';
 import { HookgateError } from '../errors.js';
-import type { ReceiverResponse } from '../types.js';
+import type { Bytes, ReceiverResponse } from '../types.js';
 import {
   type BodyReadOptions,
   BoundedBuffer,
@@ -15,7 +16,7 @@ import { type AdaptableReceiver, rejectRequest, reportUnwritable, unwritable, un
  * Content-Length over the limit, cancels the stream as soon as it passes it,
  * and rejects with `body_timeout` when it takes longer than `bodyTimeoutMs` (default 30 s).
  */
-export async function readFetchBody(request: Request, limit: number, options?: BodyReadOptions): Promise<Buffer> {
+export async function readFetchBody(request: Request, limit: number, options?: BodyReadOptions): Promise<Bytes> {
   const timeoutMs = bodyTimeoutOf(options);
   checkDeclaredLength(request.headers.get('content-length'), limit);
   if (request.bodyUsed) {
@@ -24,7 +25,7 @@ export async function readFetchBody(request: Request, limit: number, options?: B
       'The request body was already read (request.json(), request.text()…) before hookgate saw it. Pass the untouched Request to the handler.',
     );
   }
-  if (request.body === null) return Buffer.alloc(0);
+  if (request.body === null) return emptyBytes();
   const reader = request.body.getReader();
   const buffer = new BoundedBuffer(limit);
   let timedOut = false;

@@ -1,4 +1,6 @@
+import { bytesView, utf8Encode } from '../bytes.js';
 import { HookgateError } from '../errors.js';
+import type { Bytes } from '../types.js';
 
 export interface ParsedBodyInput {
   /** Raw bytes an earlier parser kept, e.g. `req.rawBody` saved by a `verify` hook. */
@@ -11,10 +13,9 @@ export interface ParsedBodyInput {
   mountHint: string;
 }
 
-function asBytes(value: unknown): Buffer | undefined {
-  if (Buffer.isBuffer(value)) return value;
-  if (value instanceof Uint8Array) return Buffer.from(value.buffer, value.byteOffset, value.byteLength);
-  if (typeof value === 'string') return Buffer.from(value, 'utf8');
+function asBytes(value: unknown): Bytes | undefined {
+  if (value instanceof Uint8Array) return bytesView(value);
+  if (typeof value === 'string') return utf8Encode(value);
   return undefined;
 }
 
@@ -25,7 +26,7 @@ function asBytes(value: unknown): Buffer | undefined {
  * raw bytes is a mounting mistake: re-encoding it would change the bytes and
  * call a good signature bad, so it is reported as `body_already_parsed`.
  */
-export function rawBodyFromParser(input: ParsedBodyInput): Buffer | undefined {
+export function rawBodyFromParser(input: ParsedBodyInput): Bytes | undefined {
   const kept = asBytes(input.rawBody) ?? asBytes(input.body);
   if (kept !== undefined) return kept;
   if (!input.consumed) return undefined;

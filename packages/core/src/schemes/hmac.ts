@@ -1,14 +1,11 @@
 import { configError, rejection } from '../errors.js';
 import type { Scheme, SchemeRequest } from '../types.js';
+import { collectSecrets, hmacKeyring, hmacMatcher, type SecretOptions, verifiedBy } from './secrets.js';
 import {
-  collectSecrets,
   type HmacAlgorithm,
-  hmacKeys,
   parseTimestampHeader,
   requireHeader,
-  type SecretOptions,
   type SignatureEncoding,
-  signatureMatches,
   stringField,
   throwingUnmatched,
 } from './shared.js';
@@ -31,9 +28,12 @@ export interface HmacOptions extends SecretOptions<string | Uint8Array> {
   timestampHeader?: string;
   /** Unit of the timestamp header. Default seconds. */
   timestampUnit?: 's' | 'ms';
-  /** Header with the delivery id (the dedupe key). */
+  /**
+   * Header with the delivery id (the dedupe key). Signed when `signedContent` has
+   * `{id}`; an unsigned one is only used when `idField` gives no id.
+   */
   idHeader?: string;
-  /** Body field with the delivery id, used when `idHeader` is absent or empty. */
+  /** Body field with the delivery id: signed with the body, so it wins over an unsigned `idHeader`. */
   idField?: string;
   /** Header with the event type. */
   typeHeader?: string;
@@ -62,11 +62,12 @@ function compileTemplate(template: string): Part[] {
 /** A generic HMAC sender: any header, algorithm, encoding, prefix and signed content. */
 export function hmac(options: HmacOptions): Scheme {
   const name = options.name ?? 'hmac';
-  const keys = hmacKeys(collectSecrets(options, name));
+  const keys = hmacKeyring(collectSecrets(options, name), options.now);
   if (!options.header) throw configError(`${name}: header is required`);
   const header = options.header.toLowerCase();
   const algorithm = options.algorithm ?? 'sha256';
   const encoding = options.encoding ?? 'hex';
+  const matcher = hmacMatcher(algorithm, encoding);
   const prefix = options.prefix ?? '';
   const template = compileTemplate(options.signedContent ?? '{body}');
   const timestampHeader = options.timestampHeader?.toLowerCase();
@@ -86,16 +87,12 @@ export function hmac(options: HmacOptions): Scheme {
 
   return throwingUnmatched({
     name,
+    signatureHeaders: [header],
     check(request: SchemeRequest) {
       const value = requireHeader(request, header);
       if (!value.startsWith(prefix)) throw rejection('malformed_header', `Header ${header} must start with ${prefix}`);
-      // A signed id is required; an unsigned one is optional (idField may stand in for it).
-      const id =
-        idHeader === undefined
-          ? undefined
-          : needsId
-            ? requireHeader(request, idHeader)
-            : request.headers[idHeader] || undefined;
+      // A signed id is required; an unsigned one is read in describe, after the signed body's.
+      const id = idHeader !== undefined && needsId ? requireHeader(request, idHeader) : undefined;
       const timestampText = timestampHeader === undefined ? undefined : requireHeader(request, timestampHeader);
       const timestamp =
         timestampText === undefined || timestampHeader === undefined
@@ -110,15 +107,17 @@ export function hmac(options: HmacOptions): Scheme {
               ? (id ?? '')
               : (timestampText ?? ''),
       );
-      const candidate = value.slice(prefix.length).trim();
-      return signatureMatches(algorithm, encoding, keys, parts, [candidate]) ? { id, timestamp } : undefined;
+      const candidates = [value.slice(prefix.length).trim()];
+      return verifiedBy(keys.match(matcher, parts, candidates), id, timestamp);
     },
     describe(payload, request, verified) {
       const typeFromHeader = typeHeader === undefined ? undefined : request.headers[typeHeader] || undefined;
-      return {
-        id: verified.id ?? (options.idField === undefined ? undefined : stringField(payload, options.idField)),
-        type: typeFromHeader ?? stringField(payload, typeField),
-      };
+      // Signed id first, then the signed body's, and only then an unsigned header.
+      const id =
+        verified.id ??
+        (options.idField === undefined ? undefined : stringField(payload, options.idField)) ??
+        (idHeader === undefined ? undefined : request.headers[idHeader] || undefined);
+      return { id, type: typeFromHeader ?? stringField(payload, typeField) };
     },
   });
 }

@@ -1,79 +1,28 @@
-import { createHmac, createSecretKey, type KeyObject, timingSafeEqual } from 'node:crypto';
-import { configError, rejection } from '../errors.js';
-import type { Scheme, SchemeRequest, VerifiedSignature } from '../types.js';
+import { hmacMatches } from '../crypto/index.js';
+import { rejection } from '../errors.js';
+import type { MaybePromise, Scheme, SchemeRequest, VerifiedSignature } from '../types.js';
 
-export type HmacAlgorithm = 'sha1' | 'sha256' | 'sha384' | 'sha512';
-export type SignatureEncoding = 'hex' | 'base64' | 'base64url';
+export type { HmacAlgorithm, SignatureEncoding } from '../crypto/types.js';
 
-const DIGEST_BYTES: Record<HmacAlgorithm, number> = { sha1: 20, sha256: 32, sha384: 48, sha512: 64 };
-
-/** One secret or several (rotation): every scheme accepts either. */
-export interface SecretOptions<S = string> {
-  secret?: S | undefined;
-  secrets?: readonly S[] | undefined;
-}
-
-/** All configured secrets; an empty or missing one is a configuration error, never "accept all". */
-export function collectSecrets<S extends string | Uint8Array>(options: SecretOptions<S>, scheme: string): S[] {
-  const list = [...(options.secret === undefined ? [] : [options.secret]), ...(options.secrets ?? [])];
-  if (list.length === 0) throw configError(`${scheme}: a secret is required (secret or secrets)`);
-  for (const secret of list) {
-    if (secret === undefined || secret === null || secret.length === 0) {
-      throw configError(`${scheme}: secrets must not be empty`);
-    }
-  }
-  return list;
-}
-
-/** Prepares HMAC keys once, at construction. */
-export function hmacKeys(secrets: readonly (string | Uint8Array)[]): KeyObject[] {
-  return secrets.map((secret) =>
-    createSecretKey(typeof secret === 'string' ? Buffer.from(secret, 'utf8') : Buffer.from(secret)),
-  );
-}
-
-/** Constant-time equality of two byte strings; lengths are public. */
-export function safeEqual(a: Buffer, b: Buffer): boolean {
-  return a.length === b.length && timingSafeEqual(a, b);
-}
-
-/** Length of a digest's canonical text: base64 padded, base64url not. */
-function signatureLength(encoding: SignatureEncoding, algorithm: HmacAlgorithm): number {
-  const bytes = DIGEST_BYTES[algorithm];
-  return encoding === 'hex' ? bytes * 2 : encoding === 'base64' ? Math.ceil(bytes / 3) * 4 : Math.ceil((bytes * 4) / 3);
-}
+export type { Secret, SecretEntry, SecretInput, SecretMatch, SecretOptions, SecretTime } from './secrets.js';
+export { collectSecrets, hmacKeyring, Keyring } from './secrets.js';
 
 /**
- * True when any key's HMAC over the parts (fed in order, never concatenated
- * into a copy), written out in `encoding`, equals one of the sender's
- * signature texts. Their text is compared with our canonical encoding in
- * constant time, never decoded: so only the canonical text matches (Node's
- * decoders forgive case, alphabet, junk and unused bits), and no Buffer is
- * allocated per digest, the dearest step for small bodies.
+ * True when any key's HMAC over the parts (fed in order), written out in
+ * `encoding`, equals one of the sender's signature texts, compared in constant
+ * time as text, never decoded (see CryptoBackend.hmacMatches). A promise only
+ * under Web Crypto.
  */
-export function signatureMatches(
-  algorithm: HmacAlgorithm,
-  encoding: SignatureEncoding,
-  keys: readonly KeyObject[],
-  parts: readonly (string | Buffer)[],
-  candidates: readonly string[],
-): boolean {
-  const length = signatureLength(encoding, algorithm);
-  const presented: Buffer[] = [];
-  for (const candidate of candidates) {
-    // UTF-8 is one-to-one: equal bytes mean equal text. A text of the wrong length can never match.
-    if (candidate.length === length) presented.push(Buffer.from(candidate, 'utf8'));
-  }
-  if (presented.length === 0) return false;
-  for (const key of keys) {
-    const mac = createHmac(algorithm, key);
-    for (const part of parts) mac.update(part);
-    const expected = Buffer.from(mac.digest(encoding), 'latin1');
-    for (const candidate of presented) {
-      if (safeEqual(expected, candidate)) return true;
-    }
-  }
-  return false;
+export const signatureMatches: typeof hmacMatches = hmacMatches;
+
+/** `verified` when the match holds, else undefined; synchronous whenever the match is. */
+export function verifiedWhen(
+  matched: MaybePromise<boolean>,
+  verified: VerifiedSignature,
+): MaybePromise<VerifiedSignature | undefined> {
+  if (matched === true) return verified;
+  if (matched === false) return undefined;
+  return matched.then((ok) => (ok ? verified : undefined));
 }
 
 export function requireHeader(request: SchemeRequest, name: string): string {
@@ -101,7 +50,7 @@ export function invalidSignature(): never {
 
 /** A scheme whose signature check returns undefined when no signature matched, instead of throwing. */
 export interface CheckingScheme extends Omit<Scheme, 'verify'> {
-  check(request: SchemeRequest): VerifiedSignature | undefined;
+  check(request: SchemeRequest): MaybePromise<VerifiedSignature | undefined>;
 }
 
 /**
@@ -110,7 +59,14 @@ export interface CheckingScheme extends Omit<Scheme, 'verify'> {
  * unoptimized through a flood of them (profiled: rejections ~1.5x slower than acceptances).
  */
 export function throwingUnmatched({ check, ...scheme }: CheckingScheme): Scheme {
-  return { ...scheme, verify: (request) => check(request) ?? invalidSignature() };
+  return {
+    ...scheme,
+    verify(request) {
+      const result = check(request);
+      if (result instanceof Promise) return result.then((verified) => verified ?? invalidSignature());
+      return result ?? invalidSignature();
+    },
+  };
 }
 
 /** A string property of a parsed JSON object, or undefined. */

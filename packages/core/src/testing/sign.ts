@@ -1,4 +1,13 @@
-import { createHmac, createPrivateKey, generateKeyPairSync, randomUUID, sign as signBytes } from 'node:crypto';
+import {
+  createHash,
+  createHmac,
+  createPrivateKey,
+  generateKeyPairSync,
+  randomUUID,
+  sign as signBytes,
+} from 'node:crypto';
+import type { SignatureEncoding } from '../crypto/types.js';
+import type { CustomAlgorithm } from '../schemes/custom.js';
 
 /** Body as the sender would send it: the exact bytes, or text taken as UTF-8. */
 export type SignableBody = string | Uint8Array;
@@ -142,4 +151,247 @@ export function signHmac(input: HmacSignInput): Record<string, string> {
   if (input.timestampHeader) headers[input.timestampHeader.toLowerCase()] = timestamp;
   if (input.idHeader) headers[input.idHeader.toLowerCase()] = id;
   return headers;
+}
+
+export interface CustomSignInput {
+  /** An HMAC secret, or for ed25519 / ecdsa-p256-sha256 / rsa-sha256 a PEM private key. */
+  secret: string | Uint8Array;
+  body: SignableBody;
+  header: string;
+  algorithm: CustomAlgorithm;
+  encoding: SignatureEncoding;
+  /** Written before the signature, e.g. `sha256=`, `v1,` or `t=…,v1=` as the scheme lays it out. */
+  prefix?: string;
+  /** As the scheme's signedContent: `{body}`, `{id}`, `{timestamp}`, `{url}`, `{method}`, `{header:<name>}`. */
+  signedContent?: string;
+  id?: string;
+  /** The timestamp as sent (text). */
+  timestamp?: string;
+  url?: string;
+  method?: string;
+  /** Header values that `{header:<name>}` signs. */
+  headers?: Record<string, string>;
+}
+
+/** The signature text for a `custom(...)` scheme; put it in the header the scheme reads, with its layout. */
+export function signCustom(input: CustomSignInput): string {
+  const body = bytesOf(input.body);
+  const parts = (input.signedContent ?? '{body}')
+    .split(/(\{[a-z]+(?::[^}]*)?\})/)
+    .filter((part) => part !== '')
+    .map((part) => {
+      if (part === '{body}') return body;
+      if (part === '{id}') return input.id ?? '';
+      if (part === '{timestamp}') return input.timestamp ?? '';
+      if (part === '{url}') return input.url ?? '';
+      if (part === '{method}') return (input.method ?? 'POST').toUpperCase();
+      const header = /^\{header:(.+)\}$/.exec(part)?.[1];
+      return header === undefined ? part : (input.headers?.[header.toLowerCase()] ?? '');
+    });
+  let signature: Buffer;
+  if (input.algorithm.startsWith('hmac-')) {
+    signature = hmacOf(input.algorithm.slice(5), input.secret, parts);
+  } else {
+    const content = Buffer.concat(parts.map((part) => (typeof part === 'string' ? Buffer.from(part) : part)));
+    const key = createPrivateKey(
+      typeof input.secret === 'string'
+        ? input.secret
+        : { key: Buffer.from(input.secret), format: 'der', type: 'pkcs8' },
+    );
+    signature = signBytes(input.algorithm === 'ed25519' ? null : 'sha256', content, key);
+  }
+  return `${input.prefix ?? ''}${signature.toString(input.encoding)}`;
+}
+
+export interface TwilioSignInput {
+  /** The Auth Token (or, with `algorithm: 'sha256'`, the SharedKey secret). */
+  authToken: string;
+  /** The full URL Twilio requests, query included. */
+  url: string;
+  /** Form parameters (a form body), or a JSON body: then `bodySHA256` is added to the URL. */
+  params?: Record<string, string | readonly string[]>;
+  json?: string;
+  algorithm?: 'sha1' | 'sha256';
+}
+
+/** Headers, the URL to post to and the body, as Twilio would send them. */
+export function signTwilio(input: TwilioSignInput): { url: string; body: string; headers: Record<string, string> } {
+  let url = input.url;
+  let data = url;
+  let body: string;
+  const headers: Record<string, string> = {};
+  if (input.json !== undefined) {
+    const hash = createHash('sha256').update(input.json, 'utf8').digest('hex');
+    url = `${url}${url.includes('?') ? '&' : '?'}bodySHA256=${hash}`;
+    data = url;
+    body = input.json;
+    headers['content-type'] = 'application/json';
+  } else {
+    const params = input.params ?? {};
+    const form = new URLSearchParams();
+    for (const name of Object.keys(params).sort()) {
+      const value = params[name] ?? '';
+      const values = typeof value === 'string' ? [value] : [...new Set(value)].sort();
+      for (const item of values) {
+        data += name + item;
+        form.append(name, item);
+      }
+    }
+    body = form.toString();
+    headers['content-type'] = 'application/x-www-form-urlencoded';
+  }
+  headers['x-twilio-signature'] = hmacOf(input.algorithm ?? 'sha1', input.authToken, [data]).toString('base64');
+  if (input.algorithm === 'sha256') headers['x-twilio-webhooks-signature-settings'] = 'algorithm=HMAC_SHA256';
+  return { url, body, headers };
+}
+
+export interface GitLabSignInput {
+  body: SignableBody;
+  /** `X-Gitlab-Token` mode. */
+  token?: string;
+  /** Signing mode (`whsec_…`): Standard Webhooks headers. */
+  signingToken?: string;
+  /** `Idempotency-Key` (and, signed, `webhook-id`). Default a random UUID. */
+  idempotencyKey?: string;
+  timestamp?: number;
+  /** `X-Gitlab-Event`, e.g. `Push Hook`. */
+  event?: string;
+}
+
+export function signGitLab(input: GitLabSignInput): Record<string, string> {
+  const key = input.idempotencyKey ?? randomUUID();
+  const headers: Record<string, string> = { 'idempotency-key': key, 'x-gitlab-event-uuid': randomUUID() };
+  if (input.event !== undefined) headers['x-gitlab-event'] = input.event;
+  if (input.token !== undefined) headers['x-gitlab-token'] = input.token;
+  if (input.signingToken !== undefined) {
+    const signed = signStandardWebhooks({
+      secret: input.signingToken,
+      body: input.body,
+      id: key,
+      ...(input.timestamp === undefined ? {} : { timestamp: input.timestamp }),
+    });
+    Object.assign(headers, signed);
+  }
+  return headers;
+}
+
+export interface SimpleSignInput {
+  secret: string;
+  body: SignableBody;
+}
+
+/** Linear: `linear-signature` (hex HMAC-SHA256 of the body) and a `linear-delivery` id. The body must carry `webhookTimestamp`. */
+export function signLinear(input: SimpleSignInput & { delivery?: string }): Record<string, string> {
+  return {
+    'linear-signature': hmacOf('sha256', input.secret, [bytesOf(input.body)]).toString('hex'),
+    'linear-delivery': input.delivery ?? randomUUID(),
+  };
+}
+
+/** Vercel: `x-vercel-signature` (hex HMAC-SHA1 of the body). */
+export function signVercel(input: SimpleSignInput): Record<string, string> {
+  return { 'x-vercel-signature': hmacOf('sha1', input.secret, [bytesOf(input.body)]).toString('hex') };
+}
+
+/** Intercom: `x-hub-signature: sha1=<hex HMAC-SHA1 of the body>`. */
+export function signIntercom(input: SimpleSignInput): Record<string, string> {
+  return { 'x-hub-signature': `sha1=${hmacOf('sha1', input.secret, [bytesOf(input.body)]).toString('hex')}` };
+}
+
+/** Square: `x-square-hmacsha256-signature` (base64 HMAC-SHA256 of notificationUrl + body). */
+export function signSquare(input: SimpleSignInput & { notificationUrl: string }): Record<string, string> {
+  return {
+    'x-square-hmacsha256-signature': hmacOf('sha256', input.secret, [
+      input.notificationUrl,
+      bytesOf(input.body),
+    ]).toString('base64'),
+  };
+}
+
+/** Paddle: `paddle-signature: ts=<ts>;h1=<hex HMAC-SHA256 of "<ts>:<body>">`. */
+export function signPaddle(input: SimpleSignInput & { timestamp?: number }): Record<string, string> {
+  const timestamp = String(input.timestamp ?? nowSeconds());
+  const h1 = hmacOf('sha256', input.secret, [`${timestamp}:`, bytesOf(input.body)]).toString('hex');
+  return { 'paddle-signature': `ts=${timestamp};h1=${h1}` };
+}
+
+/** Hookdeck: `x-hookdeck-signature` (base64 HMAC-SHA256 of the body) and an `x-hookdeck-eventid`. */
+export function signHookdeck(input: SimpleSignInput & { eventId?: string }): Record<string, string> {
+  return {
+    'x-hookdeck-signature': hmacOf('sha256', input.secret, [bytesOf(input.body)]).toString('base64'),
+    'x-hookdeck-eventid': input.eventId ?? `evt_${randomUUID()}`,
+  };
+}
+
+/** Zoom: `x-zm-signature: v0=<hex HMAC-SHA256 of "v0:<ts>:<body>">` and `x-zm-request-timestamp`. */
+export function signZoom(input: SimpleSignInput & { timestamp?: number }): Record<string, string> {
+  const timestamp = String(input.timestamp ?? nowSeconds());
+  const signature = hmacOf('sha256', input.secret, [`v0:${timestamp}:`, bytesOf(input.body)]).toString('hex');
+  return { 'x-zm-signature': `v0=${signature}`, 'x-zm-request-timestamp': timestamp };
+}
+
+export interface TwitchSignInput extends SimpleSignInput {
+  messageId?: string;
+  /** RFC 3339. Default now. */
+  timestamp?: string;
+  /** `notification` (default), `webhook_callback_verification` or `revocation`. */
+  messageType?: string;
+  subscriptionType?: string;
+}
+
+/** Twitch EventSub: the signature over id + timestamp + body, and the message headers. */
+export function signTwitch(input: TwitchSignInput): Record<string, string> {
+  const id = input.messageId ?? randomUUID();
+  const timestamp = input.timestamp ?? new Date().toISOString();
+  const signature = hmacOf('sha256', input.secret, [id, timestamp, bytesOf(input.body)]).toString('hex');
+  const headers: Record<string, string> = {
+    'twitch-eventsub-message-id': id,
+    'twitch-eventsub-message-timestamp': timestamp,
+    'twitch-eventsub-message-signature': `sha256=${signature}`,
+    'twitch-eventsub-message-type': input.messageType ?? 'notification',
+  };
+  if (input.subscriptionType !== undefined) headers['twitch-eventsub-subscription-type'] = input.subscriptionType;
+  return headers;
+}
+
+/** An Ed25519 pair as Discord shows it: sign with `privateKey` (PEM), verify with `publicKey` (hex). */
+export function generateDiscordKeyPair(): { privateKey: string; publicKey: string } {
+  const { privateKey, publicKey } = generateKeyPairSync('ed25519');
+  const raw = publicKey.export({ format: 'der', type: 'spki' }).subarray(12);
+  return { privateKey: privateKey.export({ format: 'pem', type: 'pkcs8' }).toString(), publicKey: raw.toString('hex') };
+}
+
+/** Discord: `x-signature-ed25519` (hex Ed25519 of timestamp + body) and `x-signature-timestamp`. */
+export function signDiscord(input: {
+  privateKey: string;
+  body: SignableBody;
+  timestamp?: number;
+}): Record<string, string> {
+  const timestamp = String(input.timestamp ?? nowSeconds());
+  const content = Buffer.concat([Buffer.from(timestamp), bytesOf(input.body)]);
+  return {
+    'x-signature-ed25519': signBytes(null, content, createPrivateKey(input.privateKey)).toString('hex'),
+    'x-signature-timestamp': timestamp,
+  };
+}
+
+/** Clerk and Resend send through Svix: `svix-*` headers. */
+export function signSvix(input: Omit<StandardWebhooksSignInput, 'svix'>): Record<string, string> {
+  return signStandardWebhooks({ ...input, svix: true });
+}
+
+export interface MailgunSignInput {
+  signingKey: string;
+  /** The event, as Mailgun's `event-data`. */
+  eventData: Record<string, unknown>;
+  timestamp?: number;
+  token?: string;
+}
+
+/** A Mailgun JSON webhook body: the event and its `signature` object (Mailgun signs timestamp + token). */
+export function signMailgun(input: MailgunSignInput): string {
+  const timestamp = String(input.timestamp ?? nowSeconds());
+  const token = input.token ?? randomUUID().replace(/-/g, '');
+  const signature = hmacOf('sha256', input.signingKey, [timestamp + token]).toString('hex');
+  return JSON.stringify({ signature: { timestamp, token, signature }, 'event-data': input.eventData });
 }
