@@ -1,4 +1,6 @@
+import { bytesView, fromBase64, toBase64 } from './bytes.js';
 import { ERRORS, HookgateError, type HookgateErrorCode } from './errors.js';
+import type { Bytes } from './types.js';
 
 /**
  * The verified delivery between the two stages: what the accept stage learned
@@ -18,7 +20,7 @@ export interface Envelope {
   /** When the request arrived, in milliseconds since the epoch. */
   readonly receivedAt: number;
   /** The exact bytes that were verified. */
-  readonly body: Buffer;
+  readonly body: Bytes;
   /** The parsed body, before schema validation. */
   readonly payload: unknown;
   /** Lower-cased request headers, without credentials or signatures (see `keepHeaders`). */
@@ -102,7 +104,7 @@ export function envelopeToJSON(envelope: Envelope): EnvelopeJSON {
     v: envelope.version,
     scheme: envelope.scheme,
     receivedAt: envelope.receivedAt,
-    body: envelope.body.toString('base64'),
+    body: toBase64(envelope.body),
     headers: { ...envelope.headers },
   };
   if (envelope.payload !== undefined) json.payload = envelope.payload;
@@ -164,9 +166,8 @@ export function envelopeFromJSON(input: unknown): Envelope {
   if (json.v !== ENVELOPE_VERSION) throw invalid(`unknown version ${JSON.stringify(json.v) ?? 'undefined'}`);
   if (!isString(json.scheme) || json.scheme === '') throw invalid('scheme is missing');
   if (!isNumber(json.receivedAt)) throw invalid('receivedAt is missing');
-  if (!isString(json.body) || json.body.length % 4 !== 0 || !BASE64.test(json.body)) {
-    throw invalid('body is not base64');
-  }
+  const body = isString(json.body) && json.body.length % 4 === 0 && BASE64.test(json.body) && fromBase64(json.body);
+  if (!body) throw invalid('body is not base64');
   if (!isStringRecord(json.headers)) throw invalid('headers are not a record of strings');
   return {
     version: ENVELOPE_VERSION,
@@ -175,7 +176,7 @@ export function envelopeFromJSON(input: unknown): Envelope {
     type: optional(json.type, isString, 'type'),
     timestamp: optional(json.timestamp, isNumber, 'timestamp'),
     receivedAt: json.receivedAt,
-    body: Buffer.from(json.body, 'base64'),
+    body: bytesView(body),
     payload: json.payload,
     headers: keepHeaders(Object.assign(Object.create(null) as Record<string, string>, json.headers)),
     dedupeKey: optional(json.dedupeKey, isString, 'dedupeKey'),

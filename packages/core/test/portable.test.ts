@@ -11,8 +11,8 @@ import { expect, test } from 'vitest';
 
 const src = join(dirname(fileURLToPath(import.meta.url)), '../src');
 
-/** Node-only by design: the node:crypto implementation, bytes.ts (uses Buffer only where it exists), the Node I/O layer, and the testing helpers. */
-const NODE_ONLY = ['crypto/node.ts', 'bytes.ts', 'http/node.ts', 'testing/'];
+/** Node-only by design: the node:crypto implementation, bytes.ts (uses Buffer only where it exists), the Node I/O layer (@hookgate/core/http), and the testing helpers. */
+const NODE_ONLY = ['crypto/node.ts', 'bytes.ts', 'http/node.ts', 'http/response.ts', 'testing/'];
 
 function sources(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((entry) =>
