@@ -8,6 +8,32 @@ export type { HookgateErrorCode, HookgateErrorOptions } from './errors.js';
 export { ERROR_STATUS, ERRORS, HookgateError, isHookgateError } from './errors.js';
 export { toFetchHandler } from './http/fetch.js';
 export { toNodeHandler } from './http/node.js';
+export type {
+  CapturedEnvelope,
+  DeliveryLog,
+  LogCapture,
+  LogCaptureJSON,
+  LogEntry,
+  LogEntryJSON,
+  LogPage,
+  LogQuery,
+  ResolvedQuery,
+} from './log/log.js';
+export {
+  captureToJSON,
+  entryFromJSON,
+  entryToJSON,
+  isEntryKey,
+  matchesQuery,
+  newEntryKey,
+  resolveQuery,
+  timePart,
+} from './log/log.js';
+export type { MemoryDeliveryLogOptions } from './log/memory-log.js';
+export { MemoryDeliveryLog } from './log/memory-log.js';
+export type { CaptureMode, DeliveryLogOptions } from './log/recorder.js';
+export { DEFAULT_CAPTURE_HEADERS } from './log/recorder.js';
+export type { ReplayOptions } from './log/replay.js';
 export type { OrderOptions } from './ordering.js';
 export type {
   Acceptance,
@@ -19,6 +45,7 @@ export type {
   ProcessResult,
   Receiver,
   ReceiverOptions,
+  ReplayResult,
 } from './receiver.js';
 export { createReceiver } from './receiver.js';
 export type { EventSchemas, StandardSchemaV1 } from './schema.js';

@@ -3,6 +3,8 @@ import { Dedupe, type DedupeOptions } from './dedupe.js';
 import { Dispatcher, type Handler } from './dispatch.js';
 import type { Envelope } from './envelope.js';
 import { configError, type HookgateError, outcomeOf, positiveOption, toHookgateError } from './errors.js';
+import { type DeliveryLogOptions, LogRecorder } from './log/recorder.js';
+import { dedupeKeyForReplay, envelopeForReplay, type ReplayOptions } from './log/replay.js';
 import { type OrderOptions, Sequencer } from './ordering.js';
 import { ProcessStage } from './process.js';
 import { errorResponse, okResponse } from './responses.js';
@@ -50,6 +52,8 @@ export interface ReceiverOptions<E extends EventSchemas = EventSchemas> {
   now?: () => number;
   /** Receives one record per delivery, whatever its outcome. Must not throw. */
   observe?: (record: DeliveryRecord) => void;
+  /** A delivery log: one entry per delivery, with its bytes when `capture` says so (needed to replay). */
+  log?: DeliveryLogOptions;
 }
 
 export type ErrorHandler = (error: HookgateError, ctx: DeliveryContext | undefined) => void;
@@ -57,6 +61,16 @@ export type ErrorHandler = (error: HookgateError, ctx: DeliveryContext | undefin
 export interface ProcessEnvelopeOptions {
   /** Marks the run as a replay: handlers see `ctx.replay = true`. */
   replay?: boolean;
+}
+
+/** What a replay came to: the run's result, and the key of its own log entry. */
+export interface ReplayResult extends ProcessResult {
+  /** The key of the entry that was run again. */
+  replayOf: string;
+  /** The replay's own log entry. */
+  logKey: string;
+  /** Whether it ran under a forced dedupe key (it had been processed before). */
+  forced: boolean;
 }
 
 /** The accept stage's verdict: an envelope to process, or the answer to give now. */
@@ -108,6 +122,14 @@ export interface Receiver<E extends EventSchemas = EventSchemas> {
    * already parsed, truncated…): recorded and reported like every other delivery.
    */
   reject(error: unknown): ReceiverResponse;
+  /**
+   * Runs a logged delivery again through the process stage, from its captured bytes
+   * (`ctx.replay = true`): dedupe and ordering apply, so one processed before is a
+   * duplicate unless `force`. Throws a HookgateError when it cannot run it (no log, an
+   * unknown key, an entry without capture, the original in flight); once it runs, the
+   * result says how it went. Its own entry in the log has `replayOf` set.
+   */
+  replay(key: string, options?: ReplayOptions): Promise<ReplayResult>;
   /** Tells the `onError` hooks about a failure after the answer was made (writing it failed, say). */
   reportError(error: unknown): void;
   /** Stops listening for ordering notifications (a RedisStore's subscription keeps a process alive). */
@@ -126,6 +148,12 @@ class HookgateReceiver<E extends EventSchemas> implements Receiver<E> {
   readonly #observe: ((record: DeliveryRecord) => void) | undefined;
   readonly #sequencer: Sequencer | undefined;
   readonly #schemas: Partial<Record<string, StandardSchemaV1>>;
+  // Delivery log and replay:
+  readonly #log: LogRecorder | undefined;
+  readonly #dedupe: Dedupe | undefined;
+  readonly #scheme: Scheme;
+  /** Whether anyone reads timings (the observer or the log). */
+  readonly #timed: boolean;
 
   constructor(options: ReceiverOptions<E>) {
     if (!options || typeof options.scheme?.verify !== 'function') {
@@ -142,6 +170,10 @@ class HookgateReceiver<E extends EventSchemas> implements Receiver<E> {
     const schemas: Partial<Record<string, StandardSchemaV1>> = { ...(options.events ?? {}) };
     this.#schemas = schemas;
     const dedupe = options.dedupe === false ? undefined : new Dedupe(options.dedupe ?? {}, scheme.name, report);
+    this.#dedupe = dedupe;
+    this.#scheme = scheme;
+    this.#log = options.log === undefined ? undefined : new LogRecorder(options.log, report, options.now ?? Date.now);
+    this.#timed = this.#observe !== undefined || this.#log !== undefined;
     const order = options.order
       ? resolveOrder(options.order as OrderOptions<unknown>, dedupe, Object.keys(schemas).length > 0)
       : undefined;
@@ -160,7 +192,7 @@ class HookgateReceiver<E extends EventSchemas> implements Receiver<E> {
       order,
       dispatcher: this.#dispatcher,
       report,
-      timeHandlers: this.#observe !== undefined,
+      timeHandlers: this.#timed,
     });
     for (const store of new Set([dedupe?.store, order?.store])) this.#diagnose(store);
   }
@@ -191,11 +223,12 @@ class HookgateReceiver<E extends EventSchemas> implements Receiver<E> {
 
   async close(): Promise<void> {
     await this.#sequencer?.close();
+    await this.#log?.flush();
   }
 
   async handle(request: ReceiverRequest): Promise<ReceiverResponse> {
     // Timings only go to the observer: without one, no clock is read for them.
-    const started = this.#observe ? performance.now() : 0;
+    const started = this.#timed ? performance.now() : 0;
     const progress: Progress = { verified: false, ctx: undefined, handlerMs: undefined };
     try {
       const { response, outcome } = await this.#run(request, progress);
@@ -214,12 +247,13 @@ class HookgateReceiver<E extends EventSchemas> implements Receiver<E> {
     const accepting = this.#accept.accept(request, progress);
     const accepted = accepting instanceof Promise ? await accepting : accepting;
     if (accepted.kind === 'handshake') return { response: accepted.response, outcome: 'challenge' as const };
+    progress.envelope = accepted.delivery.envelope;
     const outcome = await this.#process.process(accepted.delivery, progress);
     return { response: okResponse(outcome), outcome };
   }
 
   async accept(request: ReceiverRequest): Promise<Acceptance> {
-    const started = this.#observe ? performance.now() : 0;
+    const started = this.#timed ? performance.now() : 0;
     const progress: Progress = { verified: false, ctx: undefined, handlerMs: undefined };
     try {
       const accepting = this.#accept.accept(request, progress);
@@ -235,11 +269,24 @@ class HookgateReceiver<E extends EventSchemas> implements Receiver<E> {
     }
   }
 
-  async process(envelope: Envelope, options: ProcessEnvelopeOptions = {}): Promise<ProcessResult> {
-    const started = this.#observe ? performance.now() : 0;
-    const progress: Progress = { verified: true, ctx: undefined, handlerMs: undefined };
+  process(envelope: Envelope, options: ProcessEnvelopeOptions = {}): Promise<ProcessResult> {
+    return this.#processEnvelope(envelope, options.replay === true, undefined);
+  }
+
+  async replay(key: string, options: ReplayOptions = {}): Promise<ReplayResult> {
+    const { entry, envelope } = await envelopeForReplay(this.#log, key, this.#scheme);
+    const { dedupeKey, forced } = await dedupeKeyForReplay(this.#dedupe, envelope, options);
+    const progress: Progress = { verified: true, ctx: undefined, handlerMs: undefined, replayOf: entry.key };
+    const result = await this.#processEnvelope({ ...envelope, dedupeKey }, true, progress);
+    return { ...result, replayOf: entry.key, logKey: progress.logKey ?? '', forced };
+  }
+
+  async #processEnvelope(envelope: Envelope, replay: boolean, given: Progress | undefined): Promise<ProcessResult> {
+    const started = this.#timed ? performance.now() : 0;
+    const progress: Progress = given ?? { verified: true, ctx: undefined, handlerMs: undefined };
+    progress.envelope = envelope;
     try {
-      const rebuilt = deliveryFromEnvelope(envelope, this.#schemas, options.replay === true);
+      const rebuilt = deliveryFromEnvelope(envelope, this.#schemas, replay);
       const delivery = rebuilt instanceof Promise ? await rebuilt : rebuilt;
       progress.ctx = delivery.ctx;
       const outcome = await this.#process.process(delivery, progress);
@@ -256,7 +303,7 @@ class HookgateReceiver<E extends EventSchemas> implements Receiver<E> {
   reject(error: unknown): ReceiverResponse {
     const failure = toHookgateError(error, 'The webhook request failed');
     const progress: Progress = { verified: false, ctx: undefined, handlerMs: undefined };
-    this.#record(outcomeOf(failure), failure.status, failure.code, progress, this.#observe ? performance.now() : 0);
+    this.#record(outcomeOf(failure), failure.status, failure.code, progress, this.#timed ? performance.now() : 0);
     this.#report(failure, undefined);
     return errorResponse(failure);
   }
@@ -303,20 +350,30 @@ class HookgateReceiver<E extends EventSchemas> implements Receiver<E> {
     progress: Progress,
     started: number,
   ): void {
+    if (!this.#timed) return;
+    const record: DeliveryRecord = {
+      outcome,
+      status,
+      code,
+      scheme: this.scheme,
+      verified: progress.verified,
+      id: progress.ctx?.id,
+      type: progress.ctx?.type,
+      secretLabel: progress.ctx?.secretLabel,
+      durationMs: performance.now() - started,
+      handlerMs: progress.handlerMs,
+    };
+    if (this.#log) {
+      progress.logKey = this.#log.append({
+        record,
+        ctx: progress.ctx,
+        envelope: progress.envelope,
+        replayOf: progress.replayOf,
+      });
+    }
     if (!this.#observe) return;
     try {
-      this.#observe({
-        outcome,
-        status,
-        code,
-        scheme: this.scheme,
-        verified: progress.verified,
-        id: progress.ctx?.id,
-        type: progress.ctx?.type,
-        secretLabel: progress.ctx?.secretLabel,
-        durationMs: performance.now() - started,
-        handlerMs: progress.handlerMs,
-      });
+      this.#observe(record);
     } catch {
       // Observers must not break deliveries.
     }
