@@ -29,14 +29,17 @@ export async function openLog(
     connectTimeout: 3000,
     retryStrategy: (times) => (times > 3 ? null : 200),
   });
-  client.on('error', () => {}); // each command reports its own failure
+  // The connection's own error says why (ECONNREFUSED); connect() only says it closed.
+  let lastError: { code?: string } | undefined;
+  client.on('error', (error: Error) => {
+    lastError = error as { code?: string };
+  });
   try {
     await client.connect();
   } catch (error) {
     client.disconnect();
-    throw new CommandError(
-      `cannot reach Redis at ${where(url)} (${(error as { code?: string }).code ?? (error as Error).message})`,
-    );
+    const reason = lastError?.code ?? (error as { code?: string }).code ?? 'connection failed';
+    throw new CommandError(`cannot reach Redis at ${where(url)} (${reason})`);
   }
   const log = new RedisDeliveryLog({ client, prefix: prefix ?? 'hookgate:', commandTimeoutMs: 5000 });
   return { log, close: () => client.disconnect() };
