@@ -16,7 +16,7 @@ export function entryLine(entry: LogEntry): string {
     (entry.type ?? '-').padEnd(22),
     String(entry.status),
     (entry.code ?? entry.outcome).padEnd(24),
-    `x${entry.attempts ?? 1}`.padEnd(4),
+    (entry.attempts === undefined ? '-' : `x${entry.attempts}`).padEnd(4),
     `${entry.durationMs.toFixed(1)} ms`.padStart(9),
     entry.captured ? 'captured' : '',
   ]
