@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { request } from 'node:http';
 import { createReceiver, stripe } from '@hookgate/core';
-import { signGitHub, signStripe } from '@hookgate/core/testing';
+import { logEntryFixture, signGitHub, signStripe } from '@hookgate/core/testing';
 import { RedisDeliveryLog } from '@hookgate/redis';
 import { Redis } from 'ioredis';
 import { type Browser, chromium, type Page } from 'playwright-core';
@@ -73,6 +73,24 @@ suite('hookgate inspect in a real browser (Chromium)', () => {
     expect(answer.status).toBe(200);
     await stripeReceiver.close();
     await app.receiver.close(); // flushes the log
+    // An older delivery whose body is not JSON (a form, say): the page shows it raw.
+    await new RedisDeliveryLog({ client, prefix }).append(
+      logEntryFixture({
+        receivedAt: Date.now() - 60_000,
+        scheme: 'hmac',
+        type: 'form.posted',
+        outcome: 'unavailable',
+        status: 503,
+        code: 'store_unavailable',
+        captured: true,
+        capture: {
+          body: Buffer.from('name=Ada&note=<b>not html</b>'),
+          bodyBytes: 29,
+          headers: { 'content-type': 'application/x-www-form-urlencoded' },
+          envelope: undefined,
+        },
+      }),
+    );
 
     let listening: (url: string) => void = () => {};
     const ready = new Promise<string>((resolve) => {
@@ -138,7 +156,7 @@ suite('hookgate inspect in a real browser (Chromium)', () => {
   const outcomes = () => page.locator('#entries tbody tr td.outcome').allTextContents();
 
   test('lists every delivery, newest first', async () => {
-    await expect.poll(() => rows().count()).toBe(4);
+    await expect.poll(() => rows().count()).toBe(5);
     const times = await page.locator('#entries tbody tr td:first-child').allTextContents();
     expect([...times].sort().reverse()).toEqual(times);
     expect(await outcomes()).toEqual([
@@ -146,6 +164,7 @@ suite('hookgate inspect in a real browser (Chromium)', () => {
       'rejected (invalid_signature)',
       'unhandled',
       'failed (handler_failed)',
+      'unavailable (store_unavailable)',
     ]);
   });
 
@@ -162,7 +181,17 @@ suite('hookgate inspect in a real browser (Chromium)', () => {
     await expect.poll(outcomes).toEqual(['unhandled']); // the forged push was never read: it has no type
     await page.fill('#type', '');
     await page.click('#refresh');
-    await expect.poll(() => rows().count()).toBe(4);
+    await expect.poll(() => rows().count()).toBe(5);
+  });
+
+  test('a body that is not JSON is shown raw, as text (never as HTML)', async () => {
+    await page.locator('#entries tbody tr', { hasText: 'store_unavailable' }).click();
+    await expect.poll(() => page.locator('#meta dd[data-field="type"]').textContent()).toBe('form.posted');
+    expect(await page.locator('#body').textContent()).toBe('name=Ada&note=<b>not html</b>');
+    expect(await page.locator('#body b').count()).toBe(0);
+    expect(await page.locator('#body-kind').textContent()).toBe('(29 bytes, raw)');
+    // Sending it again over HTTP needs only its bytes: the button is on even though receiver.replay would refuse it.
+    expect(await page.locator('#replay').isEnabled()).toBe(true);
   });
 
   test('opens a delivery: metadata, allow-listed headers, pretty JSON body, no secret or signature', async () => {
@@ -202,7 +231,7 @@ suite('hookgate inspect in a real browser (Chromium)', () => {
       .toMatch(/^Replayed → 200 processed \(\d+ ms\)$/);
     expect(app.processed).toEqual([{ delivery, number: 7 }]);
     // The receiver logged the new attempt; the list reloads with it on top.
-    await expect.poll(() => rows().count(), { timeout: 5_000 }).toBe(5);
+    await expect.poll(() => rows().count(), { timeout: 5_000 }).toBe(6);
     expect((await outcomes())[0]).toBe('processed');
     await rows().first().click();
     await expect.poll(() => page.locator('#meta dd[data-field="id"]').textContent()).toBe(delivery);
