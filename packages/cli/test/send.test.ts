@@ -155,6 +155,28 @@ describe('hookgate send and sign, other schemes', () => {
     expect(stale.stdout).toMatch(/401 timestamp_outside_window/);
   });
 
+  test('a long send draws a progress bar on stderr, ending at the total', async () => {
+    const run = await cli([
+      'send',
+      `${app.url}/webhooks`,
+      '--scheme',
+      'stripe',
+      '--secret',
+      'whsec_stripe_cli',
+      '--data',
+      '{"id":"evt_bar","type":"x"}',
+      '--count',
+      '60',
+      '--concurrency',
+      '20',
+      '--progress',
+    ]);
+    expect(run.code).toBe(0);
+    expect(run.stdout.split('\n').filter((line) => line.startsWith('✓'))).toHaveLength(60);
+    expect(run.stderr).toContain(`\r[${'#'.repeat(30)}] 60/60\n`);
+    expect(run.stderr).toContain('] 1/60');
+  });
+
   test('sign prints headers that verify; --stale on a scheme without timestamps is a usage error', async () => {
     const run = await cli(['sign', '--scheme', 'stripe', '--secret', 'whsec_stripe_cli', '--data', '{"id":"evt_9"}']);
     expect(run.code).toBe(0);
