@@ -233,8 +233,12 @@ suite('hookgate inspect in a real browser (Chromium)', () => {
     // The receiver logged the new attempt; the list reloads with it on top.
     await expect.poll(() => rows().count(), { timeout: 5_000 }).toBe(6);
     expect((await outcomes())[0]).toBe('processed');
+    const newest = await rows().first().getAttribute('data-key');
     await rows().first().click();
-    await expect.poll(() => page.locator('#meta dd[data-field="id"]').textContent()).toBe(delivery);
+    // Wait for this entry's details (the panel still shows the one opened before until they load).
+    await expect.poll(() => page.locator('#meta dd[data-field="key"]').textContent()).toBe(newest);
+    expect(await page.locator('#meta dd[data-field="id"]').textContent()).toBe(delivery);
+    expect(await page.locator('#meta dd[data-field="outcome"]').textContent()).toBe('processed');
     expect(await page.locator('#meta dd[data-field="attempts"]').textContent()).toBe('2');
   });
 

@@ -115,7 +115,8 @@ export class LogRecorder {
   /** Appends the delivery's entry; returns its key. Never throws. */
   append(facts: LogFacts): string {
     const { record, ctx, envelope } = facts;
-    const receivedAt = envelope?.receivedAt ?? this.#now() - record.durationMs;
+    // Refused before the envelope (in well under a millisecond, the body already read): now is when it came.
+    const receivedAt = envelope?.receivedAt ?? this.#now();
     const key = newEntryKey(receivedAt);
     let entry: LogEntry;
     try {
