@@ -8,7 +8,7 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { pathToFileURL } from 'node:url';
-import { createReceiver, standardWebhooks, toNodeHandler } from '@hookgate/core';
+import { createReceiver, type DeliveryLog, MemoryDeliveryLog, standardWebhooks, toNodeHandler } from '@hookgate/core';
 import { signStandardWebhooks } from '@hookgate/core/testing';
 import { z } from 'zod';
 
@@ -186,7 +186,53 @@ export async function runDemo(print: (line: string) => void = console.log): Prom
   return lines;
 }
 
-if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+/**
+ * `pnpm demo --serve`: the demo's receiver stays up (port 3000, or PORT) for the
+ * `hookgate` CLI to send to. With HOOKGATE_REDIS_URL it logs every delivery to
+ * Redis (failed ones with their bytes), for `hookgate log`, `replay` and `inspect`.
+ */
+export async function serveDemo(
+  options: { port?: number; log?: DeliveryLog; print?: (line: string) => void } = {},
+): Promise<{ url: string; close(): Promise<void> }> {
+  const print = options.print ?? console.log;
+  const receiver = createReceiver({
+    scheme: standardWebhooks({ secret: CURRENT_SECRET }),
+    log: { store: options.log ?? new MemoryDeliveryLog(), capture: 'failed' },
+  });
+  receiver.onAny((event, ctx) => {
+    print(
+      `handler: ${ctx.type ?? '(no type)'} ${ctx.id ?? ''}${ctx.replay ? ' (replay)' : ''} ${JSON.stringify(event)}`,
+    );
+  });
+  const server = createServer(toNodeHandler(receiver));
+  await new Promise<void>((resolve) => server.listen(options.port ?? 3000, '127.0.0.1', resolve));
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/webhooks`;
+  print(`hookgate demo receiver on ${url} (Standard Webhooks). In another terminal:\n`);
+  print(`  echo '{"type":"invoice.paid","data":{"id":"in_7","amount":700}}' |`);
+  print(`    HOOKGATE_SECRET=${CURRENT_SECRET} pnpm hookgate send ${url} --scheme standard-webhooks --duplicate 5\n`);
+  return {
+    url,
+    close: async () => {
+      await receiver.close();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+async function redisLog(url: string | undefined): Promise<DeliveryLog | undefined> {
+  if (!url) return undefined;
+  const [{ RedisDeliveryLog }, { Redis }] = await Promise.all([import('@hookgate/redis'), import('ioredis')]);
+  return new RedisDeliveryLog({ client: new Redis(url) });
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href && process.argv.includes('--serve')) {
+  redisLog(process.env.HOOKGATE_REDIS_URL)
+    .then((log) => serveDemo({ port: Number(process.env.PORT ?? 3000), ...(log ? { log } : {}) }))
+    .catch((error: unknown) => {
+      console.error(error);
+      process.exit(1);
+    });
+} else if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   runDemo().then(
     () => process.exit(0),
     (error: unknown) => {

@@ -53,6 +53,10 @@ export interface Progress {
   verified: boolean;
   ctx: DeliveryContext | undefined;
   handlerMs: number | undefined;
+  // For the delivery log: the envelope once accepted, what a replay ran again, and the entry's key.
+  envelope?: Envelope | undefined;
+  replayOf?: string | undefined;
+  logKey?: string | undefined;
 }
 
 export interface AcceptOptions {

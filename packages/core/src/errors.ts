@@ -34,6 +34,11 @@ export const ERRORS = {
   unhandled_event: { status: 200, outcome: 'unhandled' },
   lease_lost: { status: 500, outcome: 'failed' },
   invalid_envelope: { status: 500, outcome: 'failed' },
+  // The delivery log and replay (never the answer to a sender)
+  log_unavailable: { status: 503, outcome: 'unavailable' },
+  log_entry_not_found: { status: 404, outcome: 'rejected' },
+  not_replayable: { status: 422, outcome: 'rejected' },
+  invalid_log_query: { status: 400, outcome: 'rejected' },
 } as const satisfies Record<string, { status: number; outcome: DeliveryOutcome }>;
 
 export type HookgateErrorCode = keyof typeof ERRORS;

@@ -10,6 +10,32 @@ export type { HookgateErrorCode, HookgateErrorOptions } from './errors.js';
 export { ERROR_STATUS, ERRORS, HookgateError, isHookgateError } from './errors.js';
 export { toFetchHandler } from './http/fetch.js';
 export { toNodeHandler } from './http/node.js';
+export type {
+  CapturedEnvelope,
+  DeliveryLog,
+  LogCapture,
+  LogCaptureJSON,
+  LogEntry,
+  LogEntryJSON,
+  LogPage,
+  LogQuery,
+  ResolvedQuery,
+} from './log/log.js';
+export {
+  captureToJSON,
+  entryFromJSON,
+  entryToJSON,
+  isEntryKey,
+  matchesQuery,
+  newEntryKey,
+  resolveQuery,
+  timePart,
+} from './log/log.js';
+export type { MemoryDeliveryLogOptions } from './log/memory-log.js';
+export { MemoryDeliveryLog } from './log/memory-log.js';
+export type { CaptureMode, DeliveryLogOptions } from './log/recorder.js';
+export { DEFAULT_CAPTURE_HEADERS } from './log/recorder.js';
+export type { ReplayOptions } from './log/replay.js';
 export type { OrderOptions } from './ordering.js';
 // Durable mode: the queue port, the worker, the sender profiles.
 export type { BackoffOptions } from './queue/backoff.js';
@@ -35,6 +61,7 @@ export type {
   ProcessResult,
   Receiver,
   ReceiverOptions,
+  ReplayResult,
 } from './receiver.js';
 export { createReceiver } from './receiver.js';
 export type { EventSchemas, StandardSchemaV1 } from './schema.js';

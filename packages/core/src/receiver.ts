@@ -3,6 +3,8 @@ import { Dedupe, type DedupeOptions } from './dedupe.js';
 import { Dispatcher, type Handler } from './dispatch.js';
 import type { Envelope } from './envelope.js';
 import { configError, type HookgateError, outcomeOf, positiveOption, toHookgateError } from './errors.js';
+import { type DeliveryLogOptions, LogRecorder } from './log/recorder.js';
+import { dedupeKeyForReplay, envelopeForReplay, type ReplayOptions } from './log/replay.js';
 import { type OrderOptions, Sequencer } from './ordering.js';
 import { ProcessStage } from './process.js';
 import { DurableAccept } from './queue/durable-accept.js';
@@ -60,6 +62,8 @@ export interface ReceiverOptions<E extends EventSchemas = EventSchemas> {
   queue?: QueueSink;
   /** Durable mode: how long to wait for the queue before answering 503 + Retry-After. Default 2,000 ms. */
   enqueueTimeoutMs?: number;
+  /** A delivery log: one entry per delivery, with its bytes when `capture` says so (needed to replay). */
+  log?: DeliveryLogOptions;
 }
 
 export type ErrorHandler = (error: HookgateError, ctx: DeliveryContext | undefined) => void;
@@ -67,6 +71,16 @@ export type ErrorHandler = (error: HookgateError, ctx: DeliveryContext | undefin
 export interface ProcessEnvelopeOptions {
   /** Marks the run as a replay: handlers see `ctx.replay = true`. */
   replay?: boolean;
+}
+
+/** What a replay came to: the run's result, and the key of its own log entry. */
+export interface ReplayResult extends ProcessResult {
+  /** The key of the entry that was run again. */
+  replayOf: string;
+  /** The replay's own log entry. */
+  logKey: string;
+  /** Whether it ran under a forced dedupe key (it had been processed before). */
+  forced: boolean;
 }
 
 /** The accept stage's verdict: an envelope to process, or the answer to give now. */
@@ -118,6 +132,14 @@ export interface Receiver<E extends EventSchemas = EventSchemas> {
    * already parsed, truncated…): recorded and reported like every other delivery.
    */
   reject(error: unknown): ReceiverResponse;
+  /**
+   * Runs a logged delivery again through the process stage, from its captured bytes
+   * (`ctx.replay = true`): dedupe and ordering apply, so one processed before is a
+   * duplicate unless `force`. Throws a HookgateError when it cannot run it (no log, an
+   * unknown key, an entry without capture, the original in flight); once it runs, the
+   * result says how it went. Its own entry in the log has `replayOf` set.
+   */
+  replay(key: string, options?: ReplayOptions): Promise<ReplayResult>;
   /** Tells the `onError` hooks about a failure after the answer was made (writing it failed, say). */
   reportError(error: unknown): void;
   /** Stops listening for ordering notifications (a RedisStore's subscription keeps a process alive). */
@@ -137,6 +159,12 @@ class HookgateReceiver<E extends EventSchemas> implements Receiver<E> {
   readonly #sequencer: Sequencer | undefined;
   readonly #schemas: Partial<Record<string, StandardSchemaV1>>;
   readonly #durable: DurableAccept | undefined;
+  // Delivery log and replay:
+  readonly #log: LogRecorder | undefined;
+  readonly #dedupe: Dedupe | undefined;
+  readonly #scheme: Scheme;
+  /** Whether anyone reads timings (the observer or the log). */
+  readonly #timed: boolean;
 
   constructor(options: ReceiverOptions<E>) {
     if (!options || typeof options.scheme?.verify !== 'function') {
@@ -160,6 +188,10 @@ class HookgateReceiver<E extends EventSchemas> implements Receiver<E> {
             scheme.name,
             report,
           );
+    this.#dedupe = dedupe;
+    this.#scheme = scheme;
+    this.#log = options.log === undefined ? undefined : new LogRecorder(options.log, report, options.now ?? Date.now);
+    this.#timed = this.#observe !== undefined || this.#log !== undefined;
     const order = options.order
       ? resolveOrder(options.order as OrderOptions<unknown>, dedupe, Object.keys(schemas).length > 0)
       : undefined;
@@ -178,7 +210,7 @@ class HookgateReceiver<E extends EventSchemas> implements Receiver<E> {
       order,
       dispatcher: this.#dispatcher,
       report,
-      timeHandlers: this.#observe !== undefined,
+      timeHandlers: this.#timed,
     });
     this.#durable = options.queue
       ? new DurableAccept({
@@ -188,7 +220,8 @@ class HookgateReceiver<E extends EventSchemas> implements Receiver<E> {
         })
       : undefined;
     for (const store of new Set([dedupe?.store, order?.store])) this.#diagnose(store);
-    const warning = this.#durable ? undefined : inlineWarning(scheme);
+    // A sender that never redelivers, received inline: durable mode or a delivery log (to see and replay failures).
+    const warning = this.#durable || options.log !== undefined ? undefined : inlineWarning(scheme);
     if (warning) this.#report(warning, undefined);
   }
 
@@ -218,11 +251,12 @@ class HookgateReceiver<E extends EventSchemas> implements Receiver<E> {
 
   async close(): Promise<void> {
     await this.#sequencer?.close();
+    await this.#log?.flush();
   }
 
   async handle(request: ReceiverRequest): Promise<ReceiverResponse> {
     // Timings only go to the observer: without one, no clock is read for them.
-    const started = this.#observe ? performance.now() : 0;
+    const started = this.#timed ? performance.now() : 0;
     const progress: Progress = { verified: false, ctx: undefined, handlerMs: undefined };
     try {
       const { response, outcome } = await this.#run(request, progress);
@@ -241,13 +275,14 @@ class HookgateReceiver<E extends EventSchemas> implements Receiver<E> {
     const accepting = this.#accept.accept(request, progress);
     const accepted = accepting instanceof Promise ? await accepting : accepting;
     if (accepted.kind === 'handshake') return { response: accepted.response, outcome: 'challenge' as const };
+    progress.envelope = accepted.envelope;
     if (this.#durable) return this.#durable.enqueue(accepted, progress);
     const outcome = await this.#process.process(accepted, progress);
     return { response: okResponse(outcome), outcome };
   }
 
   async accept(request: ReceiverRequest): Promise<Acceptance> {
-    const started = this.#observe ? performance.now() : 0;
+    const started = this.#timed ? performance.now() : 0;
     const progress: Progress = { verified: false, ctx: undefined, handlerMs: undefined };
     try {
       const accepting = this.#accept.accept(request, progress);
@@ -263,11 +298,24 @@ class HookgateReceiver<E extends EventSchemas> implements Receiver<E> {
     }
   }
 
-  async process(envelope: Envelope, options: ProcessEnvelopeOptions = {}): Promise<ProcessResult> {
-    const started = this.#observe ? performance.now() : 0;
-    const progress: Progress = { verified: true, ctx: undefined, handlerMs: undefined };
+  process(envelope: Envelope, options: ProcessEnvelopeOptions = {}): Promise<ProcessResult> {
+    return this.#processEnvelope(envelope, options.replay === true, undefined);
+  }
+
+  async replay(key: string, options: ReplayOptions = {}): Promise<ReplayResult> {
+    const { entry, envelope } = await envelopeForReplay(this.#log, key, this.#scheme);
+    const { dedupeKey, forced } = await dedupeKeyForReplay(this.#dedupe, envelope, options);
+    const progress: Progress = { verified: true, ctx: undefined, handlerMs: undefined, replayOf: entry.key };
+    const result = await this.#processEnvelope({ ...envelope, dedupeKey }, true, progress);
+    return { ...result, replayOf: entry.key, logKey: progress.logKey ?? '', forced };
+  }
+
+  async #processEnvelope(envelope: Envelope, replay: boolean, given: Progress | undefined): Promise<ProcessResult> {
+    const started = this.#timed ? performance.now() : 0;
+    const progress: Progress = given ?? { verified: true, ctx: undefined, handlerMs: undefined };
+    progress.envelope = envelope;
     try {
-      const rebuilt = deliveryFromEnvelope(envelope, this.#schemas, options.replay === true);
+      const rebuilt = deliveryFromEnvelope(envelope, this.#schemas, replay);
       const delivery = rebuilt instanceof Promise ? await rebuilt : rebuilt;
       progress.ctx = delivery.ctx;
       const outcome = await this.#process.process(delivery, progress);
@@ -284,7 +332,7 @@ class HookgateReceiver<E extends EventSchemas> implements Receiver<E> {
   reject(error: unknown): ReceiverResponse {
     const failure = toHookgateError(error, 'The webhook request failed');
     const progress: Progress = { verified: false, ctx: undefined, handlerMs: undefined };
-    this.#record(outcomeOf(failure), failure.status, failure.code, progress, this.#observe ? performance.now() : 0);
+    this.#record(outcomeOf(failure), failure.status, failure.code, progress, this.#timed ? performance.now() : 0);
     this.#report(failure, undefined);
     return errorResponse(failure);
   }
@@ -331,20 +379,30 @@ class HookgateReceiver<E extends EventSchemas> implements Receiver<E> {
     progress: Progress,
     started: number,
   ): void {
+    if (!this.#timed) return;
+    const record: DeliveryRecord = {
+      outcome,
+      status,
+      code,
+      scheme: this.scheme,
+      verified: progress.verified,
+      id: progress.ctx?.id,
+      type: progress.ctx?.type,
+      secretLabel: progress.ctx?.secretLabel,
+      durationMs: performance.now() - started,
+      handlerMs: progress.handlerMs,
+    };
+    if (this.#log) {
+      progress.logKey = this.#log.append({
+        record,
+        ctx: progress.ctx,
+        envelope: progress.envelope,
+        replayOf: progress.replayOf,
+      });
+    }
     if (!this.#observe) return;
     try {
-      this.#observe({
-        outcome,
-        status,
-        code,
-        scheme: this.scheme,
-        verified: progress.verified,
-        id: progress.ctx?.id,
-        type: progress.ctx?.type,
-        secretLabel: progress.ctx?.secretLabel,
-        durationMs: performance.now() - started,
-        handlerMs: progress.handlerMs,
-      });
+      this.#observe(record);
     } catch {
       // Observers must not break deliveries.
     }

@@ -143,3 +143,54 @@ return {0, current}
 );
 
 export const SCRIPTS = [CLAIM, COMPLETE, RENEW, RELEASE, ADVANCE, RAISE] as const;
+
+/**
+ * The delivery log (RedisDeliveryLog). All its keys share the hash tag `{log}`, so
+ * one script may touch them together; keys computed inside the script carry it too.
+ *
+ *   <prefix>log:{log}:index          every entry key (sorted set, all scores 0: ordered by key = by time)
+ *   <prefix>log:{log}:o:<outcome>    the entry keys of one outcome
+ *   <prefix>log:{log}:e:<entry key>  the entry's metadata (JSON), PX retention
+ *   <prefix>log:{log}:c:<entry key>  its capture (JSON, body in base64), PX retention
+ *   <prefix>log:{log}:a:<dedupe key> how many entries that dedupe key has had, PX retention
+ *
+ * LOG_APPEND  KEYS = index, outcome index, entry, capture, attempts
+ *   ARGV[1] = entry key   ARGV[2] = metadata JSON without its closing brace   ARGV[3] = capture JSON or ''
+ *   ARGV[4] = retention ms   ARGV[5] = the oldest entry key kept (by time)   ARGV[6] = most entries kept
+ *   ARGV[7] = '1' when the entry has a dedupe key   ARGV[8] = the key base `<prefix>log:{log}:`
+ * Adds the entry, counts its attempt, trims both indexes by time and by size (at most 100 a call),
+ * and deletes what the size trim dropped. Returns the entry's attempts (0 without a dedupe key).
+ */
+export const LOG_APPEND = script(
+  'log-append',
+  5,
+  `
+local attempts = 0
+local tail = '}'
+if ARGV[7] == '1' then
+  attempts = redis.call('INCR', KEYS[5])
+  redis.call('PEXPIRE', KEYS[5], ARGV[4])
+  tail = ',"attempts":' .. attempts .. '}'
+end
+redis.call('SET', KEYS[3], ARGV[2] .. tail, 'PX', ARGV[4])
+if ARGV[3] ~= '' then
+  redis.call('SET', KEYS[4], ARGV[3], 'PX', ARGV[4])
+end
+local max = tonumber(ARGV[6])
+for i = 1, 2 do
+  redis.call('ZADD', KEYS[i], 0, ARGV[1])
+  redis.call('ZREMRANGEBYLEX', KEYS[i], '-', '(' .. ARGV[5])
+  redis.call('PEXPIRE', KEYS[i], ARGV[4])
+  local over = redis.call('ZCARD', KEYS[i]) - max
+  if over > 0 then
+    local gone = redis.call('ZPOPMIN', KEYS[i], math.min(over, 100))
+    if i == 1 then
+      for j = 1, #gone, 2 do
+        redis.call('DEL', ARGV[8] .. 'e:' .. gone[j], ARGV[8] .. 'c:' .. gone[j])
+      end
+    end
+  end
+end
+return attempts
+`,
+);

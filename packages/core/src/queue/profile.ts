@@ -13,6 +13,7 @@ export function inlineWarning(scheme: Scheme): HookgateError | undefined {
   if (scheme.redelivery?.retries !== 0) return undefined;
   return configError(
     `${scheme.name}: this sender does not redeliver a delivery that failed, so a handler error, a timeout ` +
-      'or a store outage loses it. Use durable mode (createReceiver({ queue }) and createWorker) to store deliveries before answering.',
+      'or a store outage loses it. Use durable mode (createReceiver({ queue }) and createWorker) to store deliveries before ' +
+      "answering, or a delivery log that captures them (log: { store, capture: 'failed' }) to replay what failed.",
   );
 }

@@ -1,3 +1,5 @@
+export type { DeliveryLogConformanceOptions, MakeDeliveryLog } from './log-conformance.js';
+export { logEntryFixture, runDeliveryLogConformance } from './log-conformance.js';
 export type { MakeOrderStore } from './order-conformance.js';
 export { runOrderStoreConformance } from './order-conformance.js';
 export type { MakeQueue, QueueConformanceOptions } from './queue-conformance.js';
