@@ -8,6 +8,13 @@ export type { HookgateErrorCode, HookgateErrorOptions } from './errors.js';
 export { ERROR_STATUS, ERRORS, HookgateError, isHookgateError } from './errors.js';
 export { toFetchHandler } from './http/fetch.js';
 export { toNodeHandler } from './http/node.js';
+// Observability: OpenTelemetry (optional peer), diagnostics channels, a logger.
+export type { DispatchMessage, HandleMessage, VerifyMessage } from './observability/channels.js';
+export type { Logger } from './observability/logger.js';
+export type { MeterProviderLike, OpenTelemetryApiLike, TracerProviderLike } from './observability/otel.js';
+export type { QueueDescription, QueueTracingOptions } from './observability/queue-tracing.js';
+export { QueueTracing } from './observability/queue-tracing.js';
+export type { ObservabilityOptions } from './observability/telemetry.js';
 export type { OrderOptions } from './ordering.js';
 export type {
   Acceptance,
