@@ -46,7 +46,8 @@ export function hookgateRoute(receiver: AdaptableReceiver, path = '/'): FastifyP
       const body = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
       const { method, url } = request;
       const headers = { ...request.headers, 'content-type': sentContentType.get(request) };
-      return send(reply, await receiver.handle({ method, url, headers, body }));
+      // Fastify's request logger (silent unless the app enables logging) hears hookgate's lines.
+      return send(reply, await receiver.handle({ method, url, headers, body, logger: request.log }));
     });
   };
 }
