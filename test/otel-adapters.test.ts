@@ -1,6 +1,6 @@
 import { createRequire } from 'node:module';
 import { Writable } from 'node:stream';
-import FastifyOtelInstrumentation from '@fastify/otel';
+import { FastifyOtelInstrumentation } from '@fastify/otel';
 import { createReceiver, type Receiver, standardWebhooks } from '@hookgate/core';
 import { signStandardWebhooks } from '@hookgate/core/testing';
 import { hookgate as fastifyHookgate } from '@hookgate/fastify';
