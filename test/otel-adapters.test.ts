@@ -68,7 +68,7 @@ function serverAncestor(spans: readonly ReadableSpan[], span: ReadableSpan): Rea
   let current: ReadableSpan | undefined = span;
   while (current) {
     if (current.kind === SpanKind.SERVER) return current;
-    const parent = current.parentSpanContext?.spanId;
+    const parent: string | undefined = current.parentSpanContext?.spanId;
     current = parent === undefined ? undefined : byId.get(parent);
   }
   return undefined;
