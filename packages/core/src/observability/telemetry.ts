@@ -67,8 +67,8 @@ export class ObservedDispatcher extends Dispatcher {
  * One receiver's observability: its OpenTelemetry spans and metrics, the
  * diagnostics channels and the logger. Every delivery asks `begin` first;
  * with nobody listening it answers undefined and the delivery runs as if
- * none of this existed (one no-op `startSpan` and a provider lookup when the
- * API is installed without an SDK; nothing when it is not installed).
+ * none of this existed (two reads of the API's global registry when it is
+ * installed without an SDK; nothing when it is not installed).
  */
 export class Telemetry {
   readonly scheme: string;
@@ -133,8 +133,9 @@ export class Telemetry {
       let instruments: ReturnType<OpenTelemetry['instruments']>;
       const otel = this.otel;
       if (otel) {
-        span = otel.startSpan(operation === 'accept' ? `webhook ${this.scheme} accept` : `webhook ${this.scheme}`);
-        instruments = otel.instruments();
+        const globals = otel.globals();
+        span = otel.startSpan(operation === 'accept', globals);
+        instruments = otel.instruments(globals);
         this.measuring = instruments !== undefined;
       }
       const logger = requestLogger && this.#requestLoggers ? requestLogger : this.#logger;
