@@ -4,7 +4,7 @@
  * same run, then checks the issue's targets. `--quick` is a short run that
  * only proves the suite completes (CI); its figures are not for reading.
  *
- * Flags: --quick, --sections=verify,memory,http,stores, --only=<row id,...>, --clock=cpu|wall, --out=<file>
+ * Flags: --quick, --sections=verify,memory,http,stores,observability, --only=<row id,...>, --clock=cpu|wall, --out=<file>
  * The `stores` section (RedisStore vs MemoryStore, ordering) needs Redis on 127.0.0.1:6379.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -15,6 +15,7 @@ import { SIZES } from './fixtures.js';
 import { type HttpMeasurement, runHttp } from './http.js';
 import { HTTP_ROWS } from './http-rows.js';
 import { type MemoryMeasurement, runMemory } from './memory.js';
+import { type ObservabilityBenchRow, runObservabilityBench } from './observability.js';
 import { type OrderingBenchRow, runOrderingBench } from './ordering.js';
 import { type RedisStoreBenchRow, runRedisStoreBench } from './redis-store.js';
 import { formatReport, type Report, type TargetCheck } from './report.js';
@@ -63,6 +64,11 @@ if (wants('memory')) {
   memory = await runMemory(settings.memoryIds);
 }
 if (wants('http')) http = await runHttp({ ...settings.http, only, log });
+let observability: ObservabilityBenchRow[] = [];
+if (wants('observability')) {
+  log('  observability: receiver.handle with OpenTelemetry off, the API without an SDK, and an SDK (paired slices)');
+  observability = await runObservabilityBench({ quick, log });
+}
 let redisStore: RedisStoreBenchRow[] = [];
 let ordering: OrderingBenchRow[] = [];
 if (wants('stores')) {
@@ -118,6 +124,17 @@ for (const row of HTTP_ROWS) {
   }
 }
 
+const withApi = observability.find((row) => row.receiver === 'api');
+if (withApi) {
+  targets.push({
+    target: 'receiver.handle with the OpenTelemetry API and no SDK ≤ 1.03× with it off (median of paired slices)',
+    size: withApi.size,
+    value: withApi.ratioToOff,
+    max: 1.03,
+    met: asPrinted(withApi.ratioToOff) <= 1.03,
+  });
+}
+
 const report: Report = {
   mode: quick ? 'quick' : 'full',
   startedAt: started.toISOString(),
@@ -137,6 +154,12 @@ const report: Report = {
 };
 
 process.stdout.write(formatReport(report));
+if (observability.length > 0) {
+  process.stdout.write(
+    '\nOBSERVABILITY: receiver.handle, CPU µs per delivery (median of paired slices) and ratio to OpenTelemetry off\n',
+  );
+  console.table(observability);
+}
 if (redisStore.length > 0) {
   process.stdout.write('\nSTORES: RedisStore vs MemoryStore through receiver.handle (fresh ids, no-op handler)\n');
   console.table(redisStore);
@@ -146,5 +169,5 @@ if (ordering.length > 0) {
   console.table(ordering);
 }
 mkdirSync(dirname(out), { recursive: true });
-writeFileSync(out, `${JSON.stringify({ ...report, redisStore, ordering }, null, 2)}\n`);
+writeFileSync(out, `${JSON.stringify({ ...report, redisStore, ordering, observability }, null, 2)}\n`);
 log(`written ${out}`);
