@@ -6,7 +6,7 @@ import { nodeBuiltin } from './runtime.js';
  * `node:diagnostics_channel` tracing channels, for APM agents to subscribe to
  * without hookgate depending on them:
  *
- * - `hookgate:handle`: one delivery through `handle` (or `process`, `reject`), context {@link HandleMessage};
+ * - `hookgate:handle`: one delivery through `handle` (or `accept`, `process`), context {@link HandleMessage};
  * - `hookgate:verify`: the scheme's signature check, context {@link VerifyMessage};
  * - `hookgate:dispatch`: the handlers of one delivery, context {@link DispatchMessage}.
  *
@@ -17,9 +17,9 @@ import { nodeBuiltin } from './runtime.js';
  */
 export interface HandleMessage {
   readonly scheme: string;
-  /** `handle`, `accept`, `process` or `reject`. */
+  /** `handle`, `accept` or `process`. */
   readonly operation: string;
-  /** The answer (`handle`, `reject`) or result (`accept`, `process`). */
+  /** The answer (`handle`) or result (`accept`, `process`). */
   result?: unknown;
   /** What the delivery came to, once it did (the record `observe` gets). */
   record?: unknown;

@@ -128,7 +128,9 @@ export class Telemetry {
     try {
       const channel = this.#channels?.handle;
       const message: HandleMessage | undefined =
-        channel !== undefined && isListened(channel) ? { scheme: this.scheme, operation } : undefined;
+        operation !== 'reject' && channel !== undefined && isListened(channel)
+          ? { scheme: this.scheme, operation }
+          : undefined;
       let span: Api.Span | undefined;
       let instruments: ReturnType<OpenTelemetry['instruments']>;
       const otel = this.otel;
