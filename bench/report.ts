@@ -115,7 +115,7 @@ export function formatReport(report: Report): string {
   }
   if (report.http.length > 0) lines.push(...httpTable(report.http), '');
   if (report.targets.length > 0) {
-    lines.push('TARGETS (issues 6 and 16)');
+    lines.push('TARGETS (issues 6, 12, 14 and 16)');
     for (const check of report.targets) {
       const bound = check.max !== undefined ? `max ${check.max.toFixed(2)}` : `min ${check.min?.toFixed(2)}`;
       lines.push(

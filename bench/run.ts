@@ -4,9 +4,9 @@
  * same run, then checks the issue's targets. `--quick` is a short run that
  * only proves the suite completes (CI); its figures are not for reading.
  *
- * Flags: --quick, --sections=verify,memory,http,stores,durable, --only=<row id,...>, --clock=cpu|wall, --out=<file>,
- * and for the HTTP section --rounds=<n>, --duration=<seconds>, --cpu-prof=<dir> (profile each loaded server),
- * --together (load the selected rows at the same time each round: A/B runs on a noisy machine).
+ * Flags: --quick, --sections=verify,memory,http,stores,durable,observability, --only=<row id,...>, --clock=cpu|wall,
+ * --out=<file>, and for the HTTP section --rounds=<n>, --duration=<seconds>, --cpu-prof=<dir> (profile each loaded
+ * server), --together (load the selected rows at the same time each round: A/B runs on a noisy machine).
  * The `stores` section (RedisStore vs MemoryStore, ordering) and `durable` (BullMQ) need Redis.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -18,6 +18,7 @@ import { SIZES } from './fixtures.js';
 import { costRatio, type HttpMeasurement, runHttp, throughputRatio } from './http.js';
 import { HTTP_ROWS } from './http-rows.js';
 import { type MemoryMeasurement, runMemory } from './memory.js';
+import { type ObservabilityBenchRow, runObservabilityBench } from './observability.js';
 import { type OrderingBenchRow, runOrderingBench } from './ordering.js';
 import { type RedisStoreBenchRow, runRedisStoreBench } from './redis-store.js';
 import { formatReport, type Report, type TargetCheck } from './report.js';
@@ -70,6 +71,11 @@ if (wants('memory')) {
 if (wants('http')) {
   const together = process.argv.includes('--together');
   http = await runHttp({ ...settings.http, only, together, cpuProfDir: flag('cpu-prof'), log });
+}
+let observability: ObservabilityBenchRow[] = [];
+if (wants('observability')) {
+  log('  observability: receiver.handle with OpenTelemetry off, the API without an SDK, and an SDK (paired slices)');
+  observability = await runObservabilityBench({ quick, log });
 }
 let redisStore: RedisStoreBenchRow[] = [];
 let ordering: OrderingBenchRow[] = [];
@@ -155,6 +161,16 @@ if (durableAccept && typeof durableAccept['vs inline CPU'] === 'number') {
     met: asPrinted(durableAccept['vs inline CPU']) <= 1.5,
   });
 }
+const withApi = observability.find((row) => row.receiver === 'api');
+if (withApi) {
+  targets.push({
+    target: 'receiver.handle with the OpenTelemetry API and no SDK ≤ 1.03× with it off (median of paired slices)',
+    size: withApi.size,
+    value: withApi.ratioToOff,
+    max: 1.03,
+    met: asPrinted(withApi.ratioToOff) <= 1.03,
+  });
+}
 
 const report: Report = {
   mode: quick ? 'quick' : 'full',
@@ -175,6 +191,12 @@ const report: Report = {
 };
 
 process.stdout.write(formatReport(report));
+if (observability.length > 0) {
+  process.stdout.write(
+    '\nOBSERVABILITY: receiver.handle, CPU µs per delivery (median of paired slices) and ratio to OpenTelemetry off\n',
+  );
+  console.table(observability);
+}
 if (redisStore.length > 0) {
   process.stdout.write('\nSTORES: RedisStore vs MemoryStore through receiver.handle (fresh ids, no-op handler)\n');
   console.table(redisStore);
@@ -190,5 +212,5 @@ if (durable.length > 0) {
   console.table(durable);
 }
 mkdirSync(dirname(out), { recursive: true });
-writeFileSync(out, `${JSON.stringify({ ...report, redisStore, ordering, durable }, null, 2)}\n`);
+writeFileSync(out, `${JSON.stringify({ ...report, redisStore, ordering, durable, observability }, null, 2)}\n`);
 log(`written ${out}`);

@@ -36,6 +36,13 @@ export { MemoryDeliveryLog } from './log/memory-log.js';
 export type { CaptureMode, DeliveryLogOptions } from './log/recorder.js';
 export { DEFAULT_CAPTURE_HEADERS } from './log/recorder.js';
 export type { ReplayOptions } from './log/replay.js';
+// Observability: OpenTelemetry (optional peer), diagnostics channels, a logger.
+export type { DispatchMessage, HandleMessage, VerifyMessage } from './observability/channels.js';
+export type { Logger } from './observability/logger.js';
+export type { MeterProviderLike, OpenTelemetryApiLike, TracerProviderLike } from './observability/otel.js';
+export type { QueueDescription, QueueTracingOptions } from './observability/queue-tracing.js';
+export { QueueTracing } from './observability/queue-tracing.js';
+export type { ObservabilityOptions } from './observability/telemetry.js';
 export type { OrderOptions } from './ordering.js';
 // Durable mode: the queue port, the worker, the sender profiles.
 export type { BackoffOptions } from './queue/backoff.js';

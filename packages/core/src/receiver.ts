@@ -1,10 +1,16 @@
 import { AcceptStage, deliveryFromEnvelope, type Ordering, type Progress } from './accept.js';
 import { Dedupe, type DedupeOptions } from './dedupe.js';
-import { Dispatcher, type Handler } from './dispatch.js';
+import type { Dispatcher, Handler } from './dispatch.js';
 import type { Envelope } from './envelope.js';
 import { configError, type HookgateError, outcomeOf, positiveOption, toHookgateError } from './errors.js';
 import { type DeliveryLogOptions, LogRecorder } from './log/recorder.js';
 import { dedupeKeyForReplay, envelopeForReplay, type ReplayOptions } from './log/replay.js';
+import {
+  type DeliveryTelemetry,
+  type ObservabilityOptions,
+  ObservedDispatcher,
+  Telemetry,
+} from './observability/telemetry.js';
 import { type OrderOptions, Sequencer } from './ordering.js';
 import { ProcessStage } from './process.js';
 import { DurableAccept } from './queue/durable-accept.js';
@@ -36,7 +42,7 @@ export type OrderedEvent<E extends EventSchemas> = string extends keyof E
   ? unknown
   : { [K in keyof E]: StandardSchemaV1.InferOutput<E[K]> }[keyof E];
 
-export interface ReceiverOptions<E extends EventSchemas = EventSchemas> {
+export interface ReceiverOptions<E extends EventSchemas = EventSchemas> extends ObservabilityOptions {
   scheme: Scheme;
   /** Seconds a signed timestamp may lie in the past or future. Default 300 each way. */
   tolerance?: Tolerance;
@@ -53,7 +59,11 @@ export interface ReceiverOptions<E extends EventSchemas = EventSchemas> {
   maxBodyBytes?: number;
   /** The clock, in milliseconds since the epoch. Default Date.now. */
   now?: () => number;
-  /** Receives one record per delivery, whatever its outcome. Must not throw. */
+  /**
+   * Receives one record per delivery, whatever its outcome. Must not throw. The
+   * zero-dependency hook; OpenTelemetry, the logger and diagnostics channels are in
+   * the README's "Observability".
+   */
   observe?: (record: DeliveryRecord) => void;
   /**
    * Durable mode: verified deliveries are put on this queue and answered 202;
@@ -151,7 +161,7 @@ class HookgateReceiver<E extends EventSchemas> implements Receiver<E> {
   readonly maxBodyBytes: number;
   readonly #accept: AcceptStage;
   readonly #process: ProcessStage;
-  readonly #dispatcher = new Dispatcher();
+  readonly #dispatcher: Dispatcher = new ObservedDispatcher();
   readonly #errorHandlers: ErrorHandler[] = [];
   /** Reports made before any onError hook was added (start-up diagnostics). */
   #unheard: [HookgateError, DeliveryContext | undefined][] | undefined = [];
@@ -165,6 +175,7 @@ class HookgateReceiver<E extends EventSchemas> implements Receiver<E> {
   readonly #scheme: Scheme;
   /** Whether anyone reads timings (the observer or the log). */
   readonly #timed: boolean;
+  readonly #telemetry: Telemetry;
 
   constructor(options: ReceiverOptions<E>) {
     if (!options || typeof options.scheme?.verify !== 'function') {
@@ -177,7 +188,7 @@ class HookgateReceiver<E extends EventSchemas> implements Receiver<E> {
     this.scheme = scheme.name;
     this.maxBodyBytes = positiveOption(options.maxBodyBytes, 1024 * 1024, 'maxBodyBytes');
     this.#observe = options.observe;
-    const report = (error: unknown, ctx: DeliveryContext | undefined) => this.#report(error, ctx);
+    const report = (error: unknown, ctx: DeliveryContext | undefined) => this.#reportAside(error, ctx);
     const schemas: Partial<Record<string, StandardSchemaV1>> = { ...(options.events ?? {}) };
     this.#schemas = schemas;
     const dedupe =
@@ -196,8 +207,18 @@ class HookgateReceiver<E extends EventSchemas> implements Receiver<E> {
       ? resolveOrder(options.order as OrderOptions<unknown>, dedupe, Object.keys(schemas).length > 0)
       : undefined;
     this.#sequencer = order?.sequencer;
+    // Observability (spans, metrics, diagnostics channels, logs): see observability/telemetry.ts.
+    const sequencer = this.#sequencer;
+    const telemetry = new Telemetry({
+      ...options,
+      scheme: scheme.name,
+      dedupe: dedupe !== undefined,
+      held: sequencer && (() => sequencer.held.count),
+    });
+    this.#telemetry = telemetry;
+    const timed = this.#timed;
     this.#accept = new AcceptStage({
-      scheme,
+      scheme: telemetry.observeScheme(scheme),
       window: resolveTolerance(options.tolerance),
       schemas,
       maxBodyBytes: this.maxBodyBytes,
@@ -210,7 +231,9 @@ class HookgateReceiver<E extends EventSchemas> implements Receiver<E> {
       order,
       dispatcher: this.#dispatcher,
       report,
-      timeHandlers: this.#timed,
+      get timeHandlers() {
+        return timed || telemetry.measuring;
+      },
     });
     this.#durable = options.queue
       ? new DurableAccept({
@@ -250,21 +273,31 @@ class HookgateReceiver<E extends EventSchemas> implements Receiver<E> {
   }
 
   async close(): Promise<void> {
+    this.#telemetry.close();
     await this.#sequencer?.close();
     await this.#log?.flush();
   }
 
-  async handle(request: ReceiverRequest): Promise<ReceiverResponse> {
-    // Timings only go to the observer: without one, no clock is read for them.
-    const started = this.#timed ? performance.now() : 0;
+  handle(request: ReceiverRequest): Promise<ReceiverResponse> {
+    const telemetry = this.#telemetry.begin('handle', request?.logger);
+    return telemetry ? telemetry.run((traced) => this.#handle(request, traced)) : this.#handle(request, undefined);
+  }
+
+  /** Timings only go to the observer and metrics: without them, no clock is read. */
+  #clock(telemetry: DeliveryTelemetry | undefined): number {
+    return this.#timed || telemetry?.timed ? performance.now() : 0;
+  }
+
+  async #handle(request: ReceiverRequest, telemetry: DeliveryTelemetry | undefined): Promise<ReceiverResponse> {
+    const started = this.#clock(telemetry);
     const progress: Progress = { verified: false, ctx: undefined, handlerMs: undefined };
     try {
       const { response, outcome } = await this.#run(request, progress);
-      this.#record(outcome, response.status, undefined, progress, started);
+      this.#record(outcome, response.status, undefined, progress, started, telemetry);
       return response;
     } catch (caught) {
       const error = toHookgateError(caught);
-      this.#record(outcomeOf(error), error.status, error.code, progress, started);
+      this.#record(outcomeOf(error), error.status, error.code, progress, started, telemetry);
       this.#report(error, progress.ctx);
       return errorResponse(error);
     }
@@ -281,37 +314,59 @@ class HookgateReceiver<E extends EventSchemas> implements Receiver<E> {
     return { response: okResponse(outcome), outcome };
   }
 
-  async accept(request: ReceiverRequest): Promise<Acceptance> {
-    const started = this.#timed ? performance.now() : 0;
+  accept(request: ReceiverRequest): Promise<Acceptance> {
+    const telemetry = this.#telemetry.begin('accept', request?.logger);
+    return telemetry
+      ? telemetry.run((traced) => this.#acceptOnly(request, traced))
+      : this.#acceptOnly(request, undefined);
+  }
+
+  async #acceptOnly(request: ReceiverRequest, telemetry: DeliveryTelemetry | undefined): Promise<Acceptance> {
+    const started = this.#clock(telemetry);
     const progress: Progress = { verified: false, ctx: undefined, handlerMs: undefined };
     try {
       const accepting = this.#accept.accept(request, progress);
       const accepted = accepting instanceof Promise ? await accepting : accepting;
-      if (accepted.kind === 'delivery') return { envelope: accepted.envelope, response: undefined };
-      this.#record('challenge', accepted.response.status, undefined, progress, started);
+      if (accepted.kind === 'delivery') {
+        telemetry?.accepted(accepted.envelope);
+        return { envelope: accepted.envelope, response: undefined };
+      }
+      this.#record('challenge', accepted.response.status, undefined, progress, started, telemetry);
       return { envelope: undefined, response: accepted.response };
     } catch (caught) {
       const error = toHookgateError(caught);
-      this.#record(outcomeOf(error), error.status, error.code, progress, started);
+      this.#record(outcomeOf(error), error.status, error.code, progress, started, telemetry);
       this.#report(error, progress.ctx);
       return { envelope: undefined, response: errorResponse(error) };
     }
   }
 
   process(envelope: Envelope, options: ProcessEnvelopeOptions = {}): Promise<ProcessResult> {
-    return this.#processEnvelope(envelope, options.replay === true, undefined);
+    const telemetry = this.#telemetry.begin('process');
+    return telemetry
+      ? telemetry.run((traced) => this.#processEnvelope(envelope, options.replay === true, undefined, traced))
+      : this.#processEnvelope(envelope, options.replay === true, undefined, undefined);
   }
 
   async replay(key: string, options: ReplayOptions = {}): Promise<ReplayResult> {
     const { entry, envelope } = await envelopeForReplay(this.#log, key, this.#scheme);
     const { dedupeKey, forced } = await dedupeKeyForReplay(this.#dedupe, envelope, options);
     const progress: Progress = { verified: true, ctx: undefined, handlerMs: undefined, replayOf: entry.key };
-    const result = await this.#processEnvelope({ ...envelope, dedupeKey }, true, progress);
+    const replayed = { ...envelope, dedupeKey };
+    const telemetry = this.#telemetry.begin('process');
+    const result = await (telemetry
+      ? telemetry.run((traced) => this.#processEnvelope(replayed, true, progress, traced))
+      : this.#processEnvelope(replayed, true, progress, undefined));
     return { ...result, replayOf: entry.key, logKey: progress.logKey ?? '', forced };
   }
 
-  async #processEnvelope(envelope: Envelope, replay: boolean, given: Progress | undefined): Promise<ProcessResult> {
-    const started = this.#timed ? performance.now() : 0;
+  async #processEnvelope(
+    envelope: Envelope,
+    replay: boolean,
+    given: Progress | undefined,
+    telemetry: DeliveryTelemetry | undefined,
+  ): Promise<ProcessResult> {
+    const started = this.#clock(telemetry);
     const progress: Progress = given ?? { verified: true, ctx: undefined, handlerMs: undefined };
     progress.envelope = envelope;
     try {
@@ -319,11 +374,11 @@ class HookgateReceiver<E extends EventSchemas> implements Receiver<E> {
       const delivery = rebuilt instanceof Promise ? await rebuilt : rebuilt;
       progress.ctx = delivery.ctx;
       const outcome = await this.#process.process(delivery, progress);
-      this.#record(outcome, 200, undefined, progress, started);
+      this.#record(outcome, 200, undefined, progress, started, telemetry);
       return { outcome, status: 200, error: undefined };
     } catch (caught) {
       const error = toHookgateError(caught);
-      this.#record(outcomeOf(error), error.status, error.code, progress, started);
+      this.#record(outcomeOf(error), error.status, error.code, progress, started, telemetry);
       this.#report(error, progress.ctx);
       return { outcome: outcomeOf(error), status: error.status, error };
     }
@@ -332,13 +387,14 @@ class HookgateReceiver<E extends EventSchemas> implements Receiver<E> {
   reject(error: unknown): ReceiverResponse {
     const failure = toHookgateError(error, 'The webhook request failed');
     const progress: Progress = { verified: false, ctx: undefined, handlerMs: undefined };
-    this.#record(outcomeOf(failure), failure.status, failure.code, progress, this.#timed ? performance.now() : 0);
+    const telemetry = this.#telemetry.begin('reject');
+    this.#record(outcomeOf(failure), failure.status, failure.code, progress, this.#clock(telemetry), telemetry);
     this.#report(failure, undefined);
     return errorResponse(failure);
   }
 
   reportError(error: unknown): void {
-    this.#report(error, undefined);
+    this.#reportAside(error, undefined);
   }
 
   /** Asks a store once, at start-up, whether its setup is sound (e.g. Redis evicting keys). */
@@ -349,10 +405,16 @@ class HookgateReceiver<E extends EventSchemas> implements Receiver<E> {
       .then(() => diagnose.call(store))
       .then(
         (warnings) => {
-          for (const warning of warnings) this.#report(configError(warning), undefined);
+          for (const warning of warnings) this.#reportAside(configError(warning), undefined);
         },
-        (error: unknown) => this.#report(toHookgateError(error, 'The store could not check its setup'), undefined),
+        (error: unknown) => this.#reportAside(toHookgateError(error, 'The store could not check its setup'), undefined),
       );
+  }
+
+  /** A failure apart from a delivery's answer: logged (the answer's own are logged with its record), then reported. */
+  #reportAside(error: unknown, ctx: DeliveryContext | undefined): void {
+    this.#telemetry.reported(error, ctx);
+    this.#report(error, ctx);
   }
 
   /** Tells the error hooks; they must never turn an answer into a crash. */
@@ -378,8 +440,9 @@ class HookgateReceiver<E extends EventSchemas> implements Receiver<E> {
     code: DeliveryRecord['code'],
     progress: Progress,
     started: number,
+    telemetry: DeliveryTelemetry | undefined,
   ): void {
-    if (!this.#timed) return;
+    if (!this.#timed && !telemetry) return;
     const record: DeliveryRecord = {
       outcome,
       status,
@@ -389,7 +452,7 @@ class HookgateReceiver<E extends EventSchemas> implements Receiver<E> {
       id: progress.ctx?.id,
       type: progress.ctx?.type,
       secretLabel: progress.ctx?.secretLabel,
-      durationMs: performance.now() - started,
+      durationMs: started === 0 ? 0 : performance.now() - started,
       handlerMs: progress.handlerMs,
     };
     if (this.#log) {
@@ -400,12 +463,12 @@ class HookgateReceiver<E extends EventSchemas> implements Receiver<E> {
         replayOf: progress.replayOf,
       });
     }
-    if (!this.#observe) return;
     try {
-      this.#observe(record);
+      this.#observe?.(record);
     } catch {
       // Observers must not break deliveries.
     }
+    telemetry?.end(record, progress.ctx, started !== 0);
   }
 }
 

@@ -1,4 +1,5 @@
 import type { HookgateErrorCode } from './errors.js';
+import type { Logger } from './observability/logger.js';
 
 /**
  * Bytes as the runtime has them: Node's Buffer where there is one (Node, Bun,
@@ -22,6 +23,8 @@ export interface ReceiverRequest {
   headers: HeaderInput;
   /** The exact bytes received. A string is taken as its UTF-8 encoding. */
   body: Bytes | Uint8Array | ArrayBuffer | string;
+  /** The framework's logger for this request (Fastify's `request.log`), used unless the receiver's `logger` is `false`. */
+  logger?: Logger | undefined;
 }
 
 /** What an adapter writes back. */

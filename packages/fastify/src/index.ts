@@ -79,7 +79,8 @@ export const hookgate: FastifyPluginAsync<HookgatePluginOptions> = async (scope,
     if (raw[SENT_TYPE] === undefined) delete headers['content-type'];
     else headers['content-type'] = raw[SENT_TYPE];
     const body = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
-    receiver.handle({ method: request.method, url: request.url, headers, body }).then(
+    // Fastify's request logger (silent unless the app enables logging) hears hookgate's lines.
+    receiver.handle({ method: request.method, url: request.url, headers, body, logger: request.log }).then(
       (response) => send(reply, receiver, response),
       (error: unknown) => send(reply, receiver, rejectRequest(receiver, error)),
     );

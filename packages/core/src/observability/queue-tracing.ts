@@ -1,0 +1,148 @@
+import type * as Api from '@opentelemetry/api';
+import type { Envelope } from '../envelope.js';
+import { toHookgateError } from '../errors.js';
+import { isThenable } from '../maybe-promise.js';
+import type { MaybePromise } from '../types.js';
+import { ATTR, type OpenTelemetryApiLike, resolveTracing, type TracerProviderLike } from './otel.js';
+import { spanContextOf, traceRecordOf } from './trace-context.js';
+
+/** A queue, for the PRODUCER and CONSUMER spans of durable mode. */
+export interface QueueDescription {
+  /** The queue's name (`messaging.destination.name`). */
+  name: string;
+  /** The messaging system (`messaging.system`), e.g. `bullmq`. */
+  system?: string;
+  /** The job or message id the queue gave it (`messaging.message.id`). */
+  messageId?: string;
+}
+
+export interface QueueTracingOptions {
+  /** Default: the global TracerProvider. */
+  tracerProvider?: TracerProviderLike;
+  /** The `@opentelemetry/api` module where hookgate cannot load it; `false`: off. */
+  openTelemetry?: OpenTelemetryApiLike | false;
+}
+
+/** What a consumer's run came to: `receiver.process`'s result fits. */
+interface ProcessedLike {
+  status: number;
+  error?: { code: string } | undefined;
+}
+
+/**
+ * Trace context across a queue (durable mode): a PRODUCER span where an envelope
+ * is enqueued, its W3C context carried in `envelope.trace`, and a CONSUMER span in
+ * the worker linked to it. Without OpenTelemetry both only run what they are given.
+ */
+export class QueueTracing {
+  readonly #tracing: ReturnType<typeof resolveTracing>;
+
+  constructor(options: QueueTracingOptions = {}) {
+    this.#tracing = resolveTracing(options.openTelemetry, options.tracerProvider);
+  }
+
+  /**
+   * At enqueue: a PRODUCER span (`send <queue>`) under the active context; `send`
+   * gets the envelope with that span's context in `trace`, and runs with it active.
+   */
+  enqueue<T>(
+    envelope: Envelope,
+    queue: QueueDescription,
+    send: (envelope: Envelope) => MaybePromise<T>,
+  ): MaybePromise<T> {
+    const tracing = this.#tracing;
+    if (!tracing) return send(envelope);
+    const { api, tracer } = tracing;
+    const span = tracer.startSpan(`send ${queue.name}`, {
+      kind: api.SpanKind.PRODUCER,
+      attributes: messagingAttributes(envelope, queue, 'send'),
+    });
+    const trace = traceRecordOf(api, span.spanContext()) ?? envelope.trace;
+    const traced: Envelope = trace === envelope.trace ? envelope : { ...envelope, trace };
+    const active = api.trace.setSpan(api.context.active(), span);
+    return settleSpan(
+      api,
+      span,
+      () => api.context.with(active, () => send(traced)),
+      () => undefined,
+    );
+  }
+
+  /**
+   * In the worker: a CONSUMER span (`process <queue>`) linked to the producer's, and
+   * its child on the first attempt (a retry starts under the worker's own context,
+   * linked only). Active while `run` runs, so `receiver.process` puts its
+   * `webhook <scheme>` span under it. A result with a 5xx status marks it failed.
+   */
+  consume<T extends ProcessedLike>(
+    envelope: Envelope,
+    queue: QueueDescription & { attempt?: number },
+    run: () => Promise<T>,
+  ): Promise<T> {
+    const tracing = this.#tracing;
+    if (!tracing) return run();
+    const { api, tracer } = tracing;
+    const producer = spanContextOf(api, envelope.trace);
+    const attributes = messagingAttributes(envelope, queue, 'process');
+    if (queue.attempt !== undefined) attributes[ATTR.attempt] = queue.attempt;
+    const parent =
+      producer && (queue.attempt ?? 1) <= 1
+        ? api.trace.setSpanContext(api.context.active(), producer)
+        : api.context.active();
+    const span = tracer.startSpan(
+      `process ${queue.name}`,
+      { kind: api.SpanKind.CONSUMER, attributes, links: producer ? [{ context: producer }] : [] },
+      parent,
+    );
+    return settleSpan(
+      api,
+      span,
+      () => api.context.with(api.trace.setSpan(parent, span), run),
+      (result) => (result.status >= 500 ? (result.error?.code ?? 'internal_error') : undefined),
+    ) as Promise<T>;
+  }
+}
+
+function messagingAttributes(envelope: Envelope, queue: QueueDescription, operation: string): Api.Attributes {
+  const attributes: Api.Attributes = {
+    'messaging.operation.type': operation,
+    'messaging.destination.name': queue.name,
+    [ATTR.scheme]: envelope.scheme,
+  };
+  if (queue.system !== undefined) attributes['messaging.system'] = queue.system;
+  if (queue.messageId !== undefined) attributes['messaging.message.id'] = queue.messageId;
+  if (envelope.id !== undefined) attributes[ATTR.deliveryId] = envelope.id;
+  if (envelope.type !== undefined) attributes[ATTR.eventType] = envelope.type;
+  return attributes;
+}
+
+/** Ends the span when `call` settles: ERROR (with the hookgate code) when it threw or `failure` names one. */
+function settleSpan<T>(
+  api: typeof Api,
+  span: Api.Span,
+  call: () => MaybePromise<T>,
+  failure: (result: T) => string | undefined,
+): MaybePromise<T> {
+  const markFailed = (code: string) => {
+    span.setAttribute(ATTR.errorType, code);
+    span.setStatus({ code: api.SpanStatusCode.ERROR, message: code });
+  };
+  const done = (result: T) => {
+    const code = failure(result);
+    if (code !== undefined) markFailed(code);
+    span.end();
+    return result;
+  };
+  const failed = (error: unknown): never => {
+    markFailed(toHookgateError(error).code);
+    span.end();
+    throw error;
+  };
+  let answer: MaybePromise<T>;
+  try {
+    answer = call();
+  } catch (error) {
+    return failed(error);
+  }
+  return isThenable(answer) ? Promise.resolve(answer).then(done, failed) : done(answer);
+}
