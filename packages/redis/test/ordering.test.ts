@@ -113,6 +113,39 @@ describeWithRedis(
         await new Promise((resolve) => setTimeout(resolve, 100));
         expect(await connections()).toBe(before);
       }, 15_000);
+
+      test('a Redis restarted without persistence loses the cursors: the key restarts instead of stalling forever', async () => {
+        const restarting = await startThrowawayRedis();
+        try {
+          const client = connect(restarting.port);
+          const receiver = createReceiver({
+            scheme,
+            dedupe: { store: new RedisStore({ client, prefix: 'r:' }), leaseMs: 60_000 },
+            order: { ...order(50), holdMs: 300, restartAfterMs: 0 },
+          });
+          const seen: [number, boolean][] = [];
+          receiver.onAny((e, ctx) => {
+            seen.push([(e as Update).data.seq, ctx.gap]);
+          });
+          expect((await receiver.handle(update('monthly', 1))).status).toBe(200);
+          expect((await receiver.handle(update('monthly', 2))).status).toBe(200);
+          await restarting.stop(); // no persistence: every cursor (and dedupe key) is gone
+          await restarting.start();
+          await client.ping();
+          // Seq 3 would wait for seq 1 forever; after its hold the key restarts at 3, and 4 follows in order.
+          expect((await receiver.handle(update('monthly', 3))).status).toBe(200);
+          expect((await receiver.handle(update('monthly', 4))).status).toBe(200);
+          expect(seen).toEqual([
+            [1, false],
+            [2, false],
+            [3, true],
+            [4, false],
+          ]);
+          await receiver.close();
+        } finally {
+          await restarting.dispose();
+        }
+      }, 20_000);
     }
   },
   { needsBinary: true },
