@@ -20,7 +20,7 @@ export const PAGE_HTML = `<!doctype html>
       <select id="outcome" name="outcome">
         <option value="">any</option>
         <option>processed</option><option>duplicate</option><option>failed</option><option>unavailable</option>
-        <option>in-flight</option><option>rejected</option><option>stale</option><option>unhandled</option><option>challenge</option>
+        <option>in-flight</option><option>rejected</option><option>stale</option><option>unhandled</option><option>queued</option><option>challenge</option>
       </select>
     </label>
     <label>scheme <input id="scheme" name="scheme" placeholder="any" size="14"></label>
@@ -76,7 +76,7 @@ pre { background: #f0f2f5; padding: .75rem; overflow: auto; max-height: 60vh; wh
 export const APP_JS = `'use strict';
 (() => {
   const $ = (id) => document.getElementById(id);
-  const GOOD = new Set(['processed', 'duplicate', 'stale', 'challenge', 'unhandled']);
+  const GOOD = new Set(['processed', 'queued', 'duplicate', 'stale', 'challenge', 'unhandled']);
   const BAD = new Set(['failed', 'rejected']);
   let cursor = null;
   let selected = null;

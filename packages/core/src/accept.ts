@@ -256,6 +256,26 @@ export class AcceptStage {
   }
 }
 
+/** The handler context an envelope gives, before dedupe and ordering add theirs. */
+export function deliveryContextOf(envelope: Envelope, replay = false): DeliveryContext {
+  return {
+    scheme: envelope.scheme,
+    id: envelope.id,
+    dedupeKey: undefined,
+    orderingKey: undefined,
+    sequence: undefined,
+    gap: false,
+    replay: replay || envelope.replay === true,
+    type: envelope.type,
+    timestamp: envelope.timestamp,
+    retryNum: envelope.retryNum,
+    retryReason: envelope.retryReason,
+    secretLabel: envelope.secretLabel,
+    headers: envelope.headers,
+    rawBody: envelope.body,
+  };
+}
+
 /**
  * A delivery rebuilt from an envelope (a queued job, a replay): the process stage
  * trusts it and never re-verifies; the payload is validated again to give handlers
@@ -266,22 +286,7 @@ export function deliveryFromEnvelope(
   schemas: Partial<Record<string, StandardSchemaV1>>,
   replay: boolean,
 ): MaybePromise<Delivery> {
-  const ctx: DeliveryContext = {
-    scheme: envelope.scheme,
-    id: envelope.id,
-    dedupeKey: undefined,
-    orderingKey: undefined,
-    sequence: undefined,
-    gap: false,
-    replay,
-    type: envelope.type,
-    timestamp: envelope.timestamp,
-    retryNum: envelope.retryNum,
-    retryReason: envelope.retryReason,
-    secretLabel: envelope.secretLabel,
-    headers: envelope.headers,
-    rawBody: envelope.body,
-  };
+  const ctx = deliveryContextOf(envelope, replay);
   const rejectedBefore = envelope.rejection && new HookgateError(envelope.rejection.code, envelope.rejection.message);
   const schema = envelope.type === undefined ? undefined : schemas[envelope.type];
   if (schema === undefined || rejectedBefore) {

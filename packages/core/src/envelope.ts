@@ -41,6 +41,8 @@ export interface Envelope {
   readonly rejection: { readonly code: HookgateErrorCode; readonly message: string } | undefined;
   /** Trace context (W3C `traceparent`, `tracestate`) to continue across a queue. */
   readonly trace: Readonly<Record<string, string>> | undefined;
+  /** Set on a replay queued for a worker (`receiver.replay` in durable mode): handlers see `ctx.replay`. */
+  readonly replay?: boolean | undefined;
 }
 
 export const ENVELOPE_VERSION = 1;
@@ -64,6 +66,7 @@ export interface EnvelopeJSON {
   secretLabel?: string;
   rejection?: { code: HookgateErrorCode; message: string };
   trace?: Record<string, string>;
+  replay?: true;
 }
 
 /**
@@ -119,6 +122,7 @@ export function envelopeToJSON(envelope: Envelope): EnvelopeJSON {
   if (envelope.secretLabel !== undefined) json.secretLabel = envelope.secretLabel;
   if (envelope.rejection !== undefined) json.rejection = { ...envelope.rejection };
   if (envelope.trace !== undefined) json.trace = { ...envelope.trace };
+  if (envelope.replay === true) json.replay = true;
   return json;
 }
 
@@ -187,5 +191,6 @@ export function envelopeFromJSON(input: unknown): Envelope {
     secretLabel: optional(json.secretLabel, isString, 'secretLabel'),
     rejection: optional(json.rejection, isRejection, 'rejection'),
     trace: optional(json.trace, isStringRecord, 'trace'),
+    ...(json.replay === true ? { replay: true } : {}),
   };
 }

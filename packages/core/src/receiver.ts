@@ -1,4 +1,4 @@
-import { AcceptStage, deliveryFromEnvelope, type Ordering, type Progress } from './accept.js';
+import { AcceptStage, deliveryContextOf, deliveryFromEnvelope, type Ordering, type Progress } from './accept.js';
 import { Dedupe, type DedupeOptions } from './dedupe.js';
 import type { Dispatcher, Handler } from './dispatch.js';
 import type { Envelope } from './envelope.js';
@@ -353,11 +353,47 @@ class HookgateReceiver<E extends EventSchemas> implements Receiver<E> {
     const { dedupeKey, forced } = await dedupeKeyForReplay(this.#dedupe, envelope, options);
     const progress: Progress = { verified: true, ctx: undefined, handlerMs: undefined, replayOf: entry.key };
     const replayed = { ...envelope, dedupeKey };
+    if (this.#durable) return this.#replayQueued(replayed, progress, entry.key, forced);
     const telemetry = this.#telemetry.begin('process');
     const result = await (telemetry
       ? telemetry.run((traced) => this.#processEnvelope(replayed, true, progress, traced))
       : this.#processEnvelope(replayed, true, progress, undefined));
     return { ...result, replayOf: entry.key, logKey: progress.logKey ?? '', forced };
+  }
+
+  /**
+   * Durable mode: the replay goes to the workers like any delivery (queued under
+   * the same dedupe rules), marked so their handlers see `ctx.replay`.
+   */
+  async #replayQueued(
+    envelope: Envelope,
+    progress: Progress,
+    replayOf: string,
+    forced: boolean,
+  ): Promise<ReplayResult> {
+    const durable = this.#durable as DurableAccept;
+    const queued = { ...envelope, replay: true };
+    progress.envelope = queued;
+    const ctx = deliveryContextOf(queued);
+    progress.ctx = ctx;
+    const started = this.#clock(undefined);
+    try {
+      const { response, outcome } = await durable.enqueueReplay(queued);
+      this.#record(outcome, response.status, undefined, progress, started, undefined);
+      return { outcome, status: response.status, error: undefined, replayOf, logKey: progress.logKey ?? '', forced };
+    } catch (caught) {
+      const error = toHookgateError(caught);
+      this.#record(outcomeOf(error), error.status, error.code, progress, started, undefined);
+      this.#report(error, progress.ctx);
+      return {
+        outcome: outcomeOf(error),
+        status: error.status,
+        error,
+        replayOf,
+        logKey: progress.logKey ?? '',
+        forced,
+      };
+    }
   }
 
   async #processEnvelope(

@@ -1,12 +1,15 @@
 import {
   createReceiver,
   type DeliveryLog,
+  envelopeFromJSON,
   github,
   type HookgateError,
   isHookgateError,
   type LogEntry,
   MemoryDeliveryLog,
   MemoryStore,
+  type QueueMessage,
+  type QueueSink,
   standardWebhooks,
 } from '@hookgate/core';
 import { runDeliveryLogConformance, signGitHub, signStandardWebhooks } from '@hookgate/core/testing';
@@ -332,5 +335,53 @@ describe('receiver.replay', () => {
       { event: { type: 'a.b', n: 1.5 }, replay: false, raw: body },
       { event: { type: 'a.b', n: 1.5 }, replay: true, raw: body },
     ]);
+  });
+});
+
+describe('replay in durable mode', () => {
+  test('the replay is queued for the workers, whose handlers see ctx.replay; it runs once', async () => {
+    const store = new MemoryStore();
+    const log = new MemoryDeliveryLog();
+    const jobs: QueueMessage[] = [];
+    // A QueueSink of our own: the port's contract is "resolve once queued".
+    const queue: QueueSink = {
+      enqueue: async (message) => {
+        jobs.push(message);
+      },
+    };
+    const web = createReceiver({
+      scheme: github({ secret: SECRET }),
+      dedupe: { store },
+      queue,
+      log: { store: log, capture: 'all' },
+    });
+    let broken = true;
+    const seen: [number, boolean][] = [];
+    const worker = createReceiver({ scheme: github({ secret: SECRET }), dedupe: { store } }).on(
+      'issues.opened',
+      (event, ctx) => {
+        if (broken) throw new Error('bug');
+        seen.push([(event as { issue: { number: number } }).issue.number, ctx.replay]);
+      },
+    );
+    const body = JSON.stringify({ action: 'opened', issue: { number: 7 } });
+    const response = await web.handle(githubDelivery(body));
+    expect([response.status, JSON.parse(response.body)]).toEqual([202, { status: 'queued' }]);
+    // The worker fails it (in production: until its attempts run out and it is dead-lettered).
+    expect((await worker.process(envelopeFromJSON(jobs[0]?.envelope))).outcome).toBe('failed');
+
+    broken = false;
+    const [queued] = log.list({ outcome: 'queued' }).entries as [LogEntry];
+    const replayed = await web.replay(queued.key);
+    expect(replayed).toMatchObject({ outcome: 'queued', status: 202, forced: false, replayOf: queued.key });
+    expect(jobs).toHaveLength(2);
+    expect(jobs[1]?.key).toBeUndefined(); // its own job, whatever the queue still holds of the original's
+    expect(jobs[1]?.envelope.replay).toBe(true);
+    expect((await worker.process(envelopeFromJSON(jobs[1]?.envelope))).outcome).toBe('processed');
+    expect(seen).toEqual([[7, true]]);
+    // Queued twice (a double click), the job runs once.
+    await web.replay(queued.key);
+    expect((await worker.process(envelopeFromJSON(jobs[2]?.envelope))).outcome).toBe('duplicate');
+    expect(seen).toHaveLength(1);
   });
 });

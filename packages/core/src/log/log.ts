@@ -134,17 +134,20 @@ function invalidQuery(message: string): HookgateError {
   return new HookgateError('invalid_log_query', message);
 }
 
-const OUTCOMES: ReadonlySet<string> = new Set([
-  'processed',
-  'unhandled',
-  'duplicate',
-  'stale',
-  'challenge',
-  'rejected',
-  'in-flight',
-  'failed',
-  'unavailable',
-]);
+/** Every outcome, checked against DeliveryOutcome: a new outcome fails to compile until it is listed here. */
+const OUTCOME_NAMES: Record<DeliveryOutcome, true> = {
+  processed: true,
+  queued: true,
+  unhandled: true,
+  duplicate: true,
+  stale: true,
+  challenge: true,
+  rejected: true,
+  'in-flight': true,
+  failed: true,
+  unavailable: true,
+};
+const OUTCOMES: ReadonlySet<string> = new Set(Object.keys(OUTCOME_NAMES));
 
 export function isOutcome(value: unknown): value is DeliveryOutcome {
   return typeof value === 'string' && OUTCOMES.has(value);

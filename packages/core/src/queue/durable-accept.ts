@@ -1,7 +1,7 @@
 import type { Delivery, Progress } from '../accept.js';
 import type { Dedupe } from '../dedupe.js';
 import { reasonOf } from '../dedupe.js';
-import { envelopeToJSON } from '../envelope.js';
+import { type Envelope, envelopeToJSON } from '../envelope.js';
 import { HookgateError } from '../errors.js';
 import { okResponse } from '../responses.js';
 import type { ReceiverResponse } from '../types.js';
@@ -40,7 +40,7 @@ export class DurableAccept {
     delivery: Delivery,
     progress: Progress,
   ): Promise<{ response: ReceiverResponse; outcome: 'queued' | 'duplicate' }> {
-    const { dedupe, queue, timeoutMs } = this.#options;
+    const { dedupe } = this.#options;
     const { envelope } = delivery;
     const key = envelope.dedupeKey;
     const claim = dedupe && key !== undefined ? await dedupe.claim(QUEUED_KEY_PREFIX + key, delivery.ctx) : undefined;
@@ -50,6 +50,30 @@ export class DurableAccept {
       claim.ctx = delivery.ctx;
       progress.ctx = delivery.ctx;
     }
+    try {
+      await this.#send(key, envelope);
+    } catch (error) {
+      // Not queued: forget the claim so the sender's retry is taken.
+      await claim?.release();
+      throw error;
+    }
+    await claim?.complete();
+    return { response: okResponse('queued', 202), outcome: 'queued' };
+  }
+
+  /**
+   * Queues a replay: no "queued" claim (the original's is done) and no message key
+   * (the queue may still hold the original's job, and would ignore the same key: it
+   * picks a unique id); the worker's claim on the delivery's own key still runs it at most once.
+   */
+  async enqueueReplay(envelope: Envelope): Promise<{ response: ReceiverResponse; outcome: 'queued' }> {
+    await this.#send(undefined, envelope);
+    return { response: okResponse('queued', 202), outcome: 'queued' };
+  }
+
+  /** Enqueues within the timeout; a failure or a timeout is a 503 queue_unavailable. */
+  async #send(key: string | undefined, envelope: Envelope): Promise<void> {
+    const { queue, timeoutMs } = this.#options;
     const controller = new AbortController();
     let timer: ReturnType<typeof setTimeout> | undefined;
     try {
@@ -64,8 +88,6 @@ export class DurableAccept {
       ]);
     } catch (cause) {
       controller.abort();
-      // Not queued: forget the claim so the sender's retry is taken.
-      await claim?.release();
       throw new HookgateError('queue_unavailable', `The queue is unavailable (${reasonOf(cause)})`, {
         retryAfter: QUEUE_RETRY_AFTER,
         cause,
@@ -73,7 +95,5 @@ export class DurableAccept {
     } finally {
       clearTimeout(timer);
     }
-    await claim?.complete();
-    return { response: okResponse('queued', 202), outcome: 'queued' };
   }
 }
