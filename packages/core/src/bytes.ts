@@ -20,9 +20,10 @@ export function utf8Encode(text: string): Bytes {
 }
 
 export function utf8Decode(bytes: Uint8Array): string {
-  return NodeBuffer
-    ? NodeBuffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8')
-    : decoder.decode(bytes);
+  if (!NodeBuffer) return decoder.decode(bytes);
+  // A body is a Buffer already on Node: decode it in place, with no view allocated per call.
+  if (bytes instanceof NodeBuffer) return bytes.toString('utf8');
+  return NodeBuffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8');
 }
 
 export function emptyBytes(): Bytes {

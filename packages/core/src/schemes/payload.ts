@@ -35,7 +35,8 @@ export function textAt(payload: unknown, path: readonly string[]): string | unde
  * event relabelled as a form must still parse as the JSON it is (its id included).
  */
 export function isJsonText(body: Uint8Array): boolean {
-  for (const byte of body) {
+  for (let index = 0; index < body.length; index++) {
+    const byte = body[index];
     if (byte === 0x20 || byte === 0x09 || byte === 0x0a || byte === 0x0d) continue;
     return byte === 0x7b || byte === 0x5b;
   }
