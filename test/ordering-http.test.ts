@@ -9,6 +9,7 @@ import { signStandardWebhooks } from '@hookgate/core/testing';
 import fc from 'fast-check';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { z } from 'zod';
+import { sleep } from './support/time.js';
 
 const secret = `whsec_${Buffer.from('hookgate-ordering-http').toString('base64')}`;
 const seen = new Map<string, number[]>();
@@ -24,7 +25,7 @@ const receiver = createReceiver({
 });
 receiver.on('customer.updated', async (event) => {
   // A little work, so events of one key really overlap in time.
-  await new Promise((resolve) => setTimeout(resolve, Math.random() * 3));
+  await sleep(Math.random() * 3);
   const list = seen.get(event.data.customer) ?? [];
   list.push(event.data.seq);
   seen.set(event.data.customer, list);
