@@ -1,4 +1,6 @@
-import { createServer } from 'node:net';
+import { once } from 'node:events';
+import type { Server as HttpServer } from 'node:http';
+import { type AddressInfo, createServer } from 'node:net';
 
 /** Every test server and client binds here: nothing leaves the machine. */
 export const LOOPBACK = '127.0.0.1';
@@ -11,4 +13,28 @@ export async function freePort(host = LOOPBACK): Promise<number> {
   await new Promise<void>((resolve) => server.close(() => resolve()));
   if (address === null || typeof address === 'string') throw new Error('no port');
   return address.port;
+}
+
+export interface Listening {
+  port: number;
+  /** http://127.0.0.1:<port> */
+  origin: string;
+  /** Stops the server, ending kept-alive connections too, so the test does not wait on idle sockets. */
+  close(): Promise<void>;
+}
+
+/** Starts an HTTP server on a free loopback port. */
+export async function listenOnLoopback(server: HttpServer): Promise<Listening> {
+  server.listen(0, LOOPBACK);
+  await once(server, 'listening');
+  const { port } = server.address() as AddressInfo;
+  return {
+    port,
+    origin: `http://${LOOPBACK}:${port}`,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
 }
