@@ -3,8 +3,10 @@
  * test can SIGKILL, started from their TypeScript sources through tsx.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
+import type { Server } from 'node:http';
 import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
+import { LOOPBACK } from './net.js';
 
 const TSX = pathToFileURL(createRequire(import.meta.url).resolve('tsx/esm')).href;
 
@@ -48,4 +50,13 @@ export function spawnReceiver(
 /** SIGKILLs every child spawnReceiver started that is still running. */
 export function killAllChildren(): void {
   for (const child of children) if (child.exitCode === null) child.kill('SIGKILL');
+}
+
+/** The child's side of spawnReceiver: listens on a free loopback port, then tells the parent `{ type: 'ready', port }`. */
+export function listenAndReportReady(server: Server): void {
+  server.listen(0, LOOPBACK, () => {
+    const address = server.address();
+    if (address === null || typeof address === 'string') throw new Error('no port');
+    process.send?.({ type: 'ready', port: address.port });
+  });
 }
