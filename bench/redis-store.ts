@@ -12,13 +12,14 @@
  */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { createServer } from 'node:net';
 import { pathToFileURL } from 'node:url';
 import { createReceiver, type DedupeStore, MemoryStore, type ReceiverRequest, standardWebhooks } from '@hookgate/core';
 import { signStandardWebhooks } from '@hookgate/core/testing';
 import { RedisStore } from '@hookgate/redis';
 import { Redis } from 'ioredis';
 import { createClient } from 'redis';
+import { freePort } from '../test/support/net.js';
+import { sleep } from '../test/support/time.js';
 
 export interface RedisStoreBenchRow {
   store: string;
@@ -35,7 +36,6 @@ const SECRET = `whsec_${Buffer.from('hookgate-bench-secret-0123456789').toString
 const CONCURRENCY = 64;
 
 const round = (value: number, digits = 3) => Number(value.toFixed(digits));
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 function percentile(sorted: number[], p: number): number {
   if (sorted.length === 0) return Number.NaN;
@@ -48,15 +48,6 @@ function deliveries(count: number): ReceiverRequest[] {
     const body = JSON.stringify({ type: 'invoice.paid', data: { id, amount: 4200 } });
     return { method: 'POST', url: '/webhooks', headers: signStandardWebhooks({ secret: SECRET, body, id }), body };
   });
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  if (address === null || typeof address === 'string') throw new Error('no port');
-  return address.port;
 }
 
 /** A dedicated redis-server when the binary exists (exact server-side counts), else the shared one. */

@@ -9,16 +9,17 @@
  * dead-letter state empty. A second run breaks one event type's handler: its
  * jobs are dead-lettered after N attempts, and once fixed, redrive runs each once.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { Agent, request } from 'node:http';
-import { createRequire } from 'node:module';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
 import { BullMQQueue } from '@hookgate/bullmq';
 import { signGitHub } from '@hookgate/core/testing';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, expect, test } from 'vitest';
-import { describeWithRedis, REDIS_HOST, REDIS_PORT } from '../packages/redis/test/redis-server.js';
+import { keepAliveAgent, postWebhook } from './support/http.js';
+import { killAllChildren, spawnReceiver } from './support/processes.js';
+import { describeWithRedis, REDIS_HOST, REDIS_PORT } from './support/redis.js';
+import { sleep } from './support/time.js';
 
 const DELIVERIES = 3_000;
 const TWICE_EVERY = 10; // 10 % sent twice, concurrently, to two web processes
@@ -29,58 +30,10 @@ const ATTEMPTS = 3;
 const FAILING_TYPE = 'deployment.created';
 const SECRET = 'hookgate-durable-proof-secret';
 const CONCURRENT = 48;
-const TSX = pathToFileURL(createRequire(import.meta.url).resolve('tsx/esm')).href;
 const fixture = (name: string) => fileURLToPath(new URL(`./fixtures/${name}`, import.meta.url));
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-const children: ChildProcess[] = [];
-
-function start(file: string, env: Record<string, string>): Promise<{ child: ChildProcess; port: number }> {
-  const child = spawn(process.execPath, ['--conditions=@hookgate/source', '--import', TSX, fixture(file)], {
-    env: { ...process.env, ...env },
-    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-  });
-  children.push(child);
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`${file} did not start`)), 30_000);
-    child.once('exit', (code) => reject(new Error(`${file} exited with ${code}`)));
-    child.on('message', (message: { type?: string; port?: number }) => {
-      if (message.type === 'ready') {
-        clearTimeout(timer);
-        resolve({ child, port: message.port ?? 0 });
-      }
-    });
-  });
-}
-
-const agent = new Agent({ keepAlive: true, maxSockets: 64 });
-
-function post(port: number, body: string, headers: Record<string, string>): Promise<{ status: number; body: string }> {
-  return new Promise((resolve) => {
-    const req = request(
-      {
-        host: '127.0.0.1',
-        port,
-        method: 'POST',
-        path: '/webhooks',
-        agent,
-        headers: { ...headers, 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
-        timeout: 15_000,
-      },
-      (res) => {
-        let text = '';
-        res.setEncoding('utf8');
-        res.on('data', (chunk: string) => {
-          text += chunk;
-        });
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text }));
-      },
-    );
-    req.on('timeout', () => req.destroy());
-    req.on('error', () => resolve({ status: 0, body: '' }));
-    req.end(body);
-  });
-}
+const start = (file: string, env: Record<string, string>) =>
+  spawnReceiver(fixture(file), env, { name: file, timeoutMs: 30_000 });
 
 function shuffle<T>(items: T[]): T[] {
   for (let i = items.length - 1; i > 0; i--) {
@@ -119,8 +72,8 @@ describeWithRedis('durable mode across 3 web and 2 worker processes', () => {
   }, 90_000);
 
   afterAll(async () => {
-    for (const child of children) if (child.exitCode === null) child.kill('SIGKILL');
-    agent.destroy();
+    killAllChildren();
+    keepAliveAgent.destroy();
     await queue.close();
     for (const pattern of [`${env.QUEUE_PREFIX}:*`, `test:durable-proof:${run}:*`]) {
       const keys = await records.keys(pattern);
@@ -145,7 +98,10 @@ describeWithRedis('durable mode across 3 web and 2 worker processes', () => {
         });
         const copies = delivery.twice ? [target, (target + 1) % webs.length] : [target];
         const statuses = await Promise.all(
-          copies.map(async (web) => (await post((webs[web] as { port: number }).port, delivery.body, headers)).status),
+          copies.map(
+            async (web) =>
+              (await postWebhook((webs[web] as { port: number }).port, { body: delivery.body, headers })).status,
+          ),
         );
         answers.set(delivery.id, statuses);
       }

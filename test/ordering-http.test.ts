@@ -2,13 +2,14 @@
  * Ordering over real HTTP in one process: a shuffled, concurrent stream of
  * 20 keys × sequences 1..30 reaches the handler in order per key, each once.
  */
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { createServer } from 'node:http';
 import { createReceiver, standardWebhooks, toNodeHandler } from '@hookgate/core';
 import { signStandardWebhooks } from '@hookgate/core/testing';
 import fc from 'fast-check';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { z } from 'zod';
+import { type Listening, listenOnLoopback } from './support/net.js';
+import { sleep } from './support/time.js';
 
 const secret = `whsec_${Buffer.from('hookgate-ordering-http').toString('base64')}`;
 const seen = new Map<string, number[]>();
@@ -24,22 +25,21 @@ const receiver = createReceiver({
 });
 receiver.on('customer.updated', async (event) => {
   // A little work, so events of one key really overlap in time.
-  await new Promise((resolve) => setTimeout(resolve, Math.random() * 3));
+  await sleep(Math.random() * 3);
   const list = seen.get(event.data.customer) ?? [];
   list.push(event.data.seq);
   seen.set(event.data.customer, list);
 });
 
-let server: Server;
+let server: Listening;
 let url: string;
 beforeAll(async () => {
-  server = createServer(toNodeHandler(receiver));
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/webhooks`;
+  server = await listenOnLoopback(createServer(toNodeHandler(receiver)));
+  url = `${server.origin}/webhooks`;
 });
 afterAll(async () => {
   await receiver.close();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
+  await server.close();
 });
 
 test('20 keys × 1..30 as a random concurrent shuffle: each key is handled exactly 1..30, in order', async () => {

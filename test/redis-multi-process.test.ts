@@ -5,21 +5,21 @@
  * claims; the store's Redis is stopped for a few seconds. The sender retries
  * like a real one. Every delivery must be processed successfully exactly once.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { Agent, request } from 'node:http';
-import { createRequire } from 'node:module';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
 import { signStandardWebhooks } from '@hookgate/core/testing';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, expect, test } from 'vitest';
+import { keepAliveAgent, postWebhook } from './support/http.js';
+import { type ChildReceiver, killAllChildren, spawnReceiver } from './support/processes.js';
 import {
   describeWithRedis,
   REDIS_HOST,
   REDIS_PORT,
   startThrowawayRedis,
   type ThrowawayRedis,
-} from '../packages/redis/test/redis-server.js';
+} from './support/redis.js';
+import { sleep } from './support/time.js';
 
 const DELIVERIES = 5_000;
 const COPIES = 3;
@@ -31,71 +31,14 @@ const CONCURRENT_DELIVERIES = 48;
 const MAX_ATTEMPTS = 100;
 const SECRET = `whsec_${Buffer.from('hookgate-multi-process-secret').toString('base64')}`;
 const CHILD = fileURLToPath(new URL('./fixtures/redis-receiver-process.ts', import.meta.url));
-const TSX = pathToFileURL(createRequire(import.meta.url).resolve('tsx/esm')).href;
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-interface Receiver {
+interface Receiver extends ChildReceiver {
   index: number;
-  child: ChildProcess;
-  port: number;
   alive: boolean;
 }
 
-/** Every child spawned, ready or not, so none outlives the test. */
-const children: ChildProcess[] = [];
-
-function startReceiver(index: number, env: Record<string, string>): Promise<Receiver> {
-  const child = spawn(process.execPath, ['--conditions=@hookgate/source', '--import', TSX, CHILD], {
-    env: { ...process.env, ...env },
-    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-  });
-  children.push(child);
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`receiver ${index} did not start`)), 20_000);
-    child.once('exit', (code) => reject(new Error(`receiver ${index} exited with ${code}`)));
-    child.on('message', (message: { type?: string; port?: number }) => {
-      if (message.type === 'ready' && message.port) {
-        clearTimeout(timer);
-        resolve({ index, child, port: message.port, alive: true });
-      }
-    });
-  });
-}
-
-interface Answer {
-  status: number; // 0: the connection failed
-  body: string;
-}
-
-const agent = new Agent({ keepAlive: true, maxSockets: 64 });
-
-function post(port: number, body: string, headers: Record<string, string>): Promise<Answer> {
-  return new Promise((resolve) => {
-    const req = request(
-      {
-        host: '127.0.0.1',
-        port,
-        method: 'POST',
-        path: '/webhooks',
-        agent,
-        headers: { ...headers, 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
-        timeout: 15_000,
-      },
-      (res) => {
-        let text = '';
-        res.setEncoding('utf8');
-        res.on('data', (chunk: string) => {
-          text += chunk;
-        });
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text }));
-        res.on('error', () => resolve({ status: 0, body: '' }));
-      },
-    );
-    req.on('timeout', () => req.destroy());
-    req.on('error', () => resolve({ status: 0, body: '' }));
-    req.end(body);
-  });
+async function startReceiver(index: number, env: Record<string, string>): Promise<Receiver> {
+  return { index, ...(await spawnReceiver(CHILD, env, { name: `receiver ${index}` })), alive: true };
 }
 
 describeWithRedis(
@@ -123,8 +66,8 @@ describeWithRedis(
     }, 60_000);
 
     afterAll(async () => {
-      for (const child of children) if (child.exitCode === null) child.kill('SIGKILL');
-      agent.destroy();
+      killAllChildren();
+      keepAliveAgent.destroy();
       await records?.del(`${recordPrefix}attempts`, `${recordPrefix}processed`);
       await records?.quit();
       await storeRedis?.dispose();
@@ -149,7 +92,10 @@ describeWithRedis(
           const candidates = alive();
           const target = candidates[(firstReceiver + attempt) % candidates.length];
           if (!target) throw new Error('no receiver alive');
-          const answer = await post(target.port, body, signStandardWebhooks({ secret: SECRET, body, id }));
+          const answer = await postWebhook(target.port, {
+            body,
+            headers: signStandardWebhooks({ secret: SECRET, body, id }),
+          });
           count(answer.status);
           if (answer.status === 200) {
             if (answer.body === '{"status":"processed"}') processedAnswers++;

@@ -4,45 +4,29 @@
  * handlers in sequence order per key, each event once; a process killed while
  * holding loses nothing, because the sender retries what was never answered.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { createRequire } from 'node:module';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { Agent } from 'node:http';
+import { fileURLToPath } from 'node:url';
 import { signStandardWebhooks } from '@hookgate/core/testing';
 import fc from 'fast-check';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, expect, test } from 'vitest';
-import { describeWithRedis, REDIS_HOST, REDIS_PORT } from '../packages/redis/test/redis-server.js';
+import { postWebhook } from './support/http.js';
+import { type ChildReceiver, killAllChildren, spawnReceiver } from './support/processes.js';
+import { describeWithRedis, REDIS_HOST, REDIS_PORT } from './support/redis.js';
+import { sleep } from './support/time.js';
 
 const SECRET = `whsec_${Buffer.from('hookgate-ordering-secret').toString('base64')}`;
 const CHILD = fileURLToPath(new URL('./fixtures/ordered-receiver-process.ts', import.meta.url));
-const TSX = pathToFileURL(createRequire(import.meta.url).resolve('tsx/esm')).href;
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+/** Unbounded like fetch's pool: held requests must not queue the ones they wait for behind them. */
+const agent = new Agent({ keepAlive: true });
 
-interface Receiver {
-  child: ChildProcess;
-  port: number;
+interface Receiver extends ChildReceiver {
   alive: boolean;
 }
 
-const children: ChildProcess[] = [];
-
-function startReceiver(env: Record<string, string>): Promise<Receiver> {
-  const child = spawn(process.execPath, ['--conditions=@hookgate/source', '--import', TSX, CHILD], {
-    env: { ...process.env, ...env },
-    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-  });
-  children.push(child);
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error('receiver did not start')), 20_000);
-    child.once('exit', (code) => reject(new Error(`receiver exited with ${code}`)));
-    child.on('message', (message: { type?: string; port?: number }) => {
-      if (message.type === 'ready' && message.port) {
-        clearTimeout(timer);
-        resolve({ child, port: message.port, alive: true });
-      }
-    });
-  });
+async function startReceiver(env: Record<string, string>): Promise<Receiver> {
+  return { ...(await spawnReceiver(CHILD, env, { name: 'receiver' })), alive: true };
 }
 
 function update(customer: string, seq: number) {
@@ -51,18 +35,7 @@ function update(customer: string, seq: number) {
 }
 
 async function post(port: number, delivery: { body: string; headers: Record<string, string> }): Promise<number> {
-  try {
-    const response = await fetch(`http://127.0.0.1:${port}/webhooks`, {
-      method: 'POST',
-      headers: { ...delivery.headers, 'content-type': 'application/json' },
-      body: delivery.body,
-      signal: AbortSignal.timeout(20_000),
-    });
-    await response.arrayBuffer();
-    return response.status;
-  } catch {
-    return 0; // the connection failed: the process died, or the request timed out
-  }
+  return (await postWebhook(port, delivery, { agent, timeoutMs: 20_000 })).status;
 }
 
 describeWithRedis('ordering across 3 processes sharing Redis', () => {
@@ -85,7 +58,8 @@ describeWithRedis('ordering across 3 processes sharing Redis', () => {
   }, 60_000);
 
   afterAll(async () => {
-    for (const child of children) if (child.exitCode === null) child.kill('SIGKILL');
+    killAllChildren();
+    agent.destroy();
     const keys = [...(await records.keys(`${recordPrefix}*`)), ...(await records.keys(`${storePrefix}*`))];
     if (keys.length > 0) await records.del(...keys);
     await records.quit();

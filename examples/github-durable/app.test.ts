@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { signGitHub } from '@hookgate/core/testing';
 import { Redis } from 'ioredis';
 import { afterAll, expect, it } from 'vitest';
-import { describeWithRedis } from '../../packages/redis/test/redis-server.js';
+import { describeWithRedis } from '../../test/support/redis.js';
+import { sleep } from '../../test/support/time.js';
 import { type OpenedIssue, startWeb, startWorker } from './app.js';
 
 describeWithRedis('github-durable', () => {
@@ -34,7 +35,7 @@ describeWithRedis('github-durable', () => {
       const copy = await send();
       expect([copy.status, await copy.json()]).toEqual([200, { status: 'duplicate' }]);
       const deadline = Date.now() + 10_000;
-      while (issues.length === 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
+      while (issues.length === 0 && Date.now() < deadline) await sleep(20);
       expect(issues).toEqual([{ repository: 'acme/shop', number: 12, title: 'Durable mode' }]);
       expect(await worker.deadLetters()).toEqual([]);
     } finally {

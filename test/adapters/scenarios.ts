@@ -15,7 +15,7 @@ import {
 } from '@hookgate/core';
 import { signGitHub, signHmac, signShopify, signSlack, signStandardWebhooks, signStripe } from '@hookgate/core/testing';
 import { expect, vi } from 'vitest';
-import { type Answer, post, postRaw, sendDribbled, sendTruncated, streamUntilAnswered } from './client.js';
+import { type Answer, post, postRaw, sendDribbled, sendTruncated, streamUntilAnswered } from '../support/http.js';
 import type { RunningApp, Target, Variant } from './targets.js';
 
 const SECRET = 'whsec_c2VjcmV0LWZvci10aGUtY29uZm9ybWFuY2Utc3VpdGU=';

@@ -1,6 +1,4 @@
-import { once } from 'node:events';
 import http, { type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { type AdaptableReceiver, toFetchHandler, toNodeHandler } from '@hookgate/core/http';
 import { hookgate as expressHookgate } from '@hookgate/express';
 import { hookgate as fastifyHookgate } from '@hookgate/fastify';
@@ -11,6 +9,7 @@ import express5 from 'express';
 import express4 from 'express4';
 import Fastify from 'fastify';
 import Koa from 'koa';
+import { listenOnLoopback } from '../support/net.js';
 
 /**
  * How the app is mounted:
@@ -47,18 +46,8 @@ export interface AdapterOptions {
 async function listen(server: Server): Promise<RunningApp> {
   const requests: IncomingMessage[] = [];
   server.on('request', (req: IncomingMessage) => requests.push(req));
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}`,
-    requests,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      }),
-  };
+  const { origin, close } = await listenOnLoopback(server);
+  return { url: origin, requests, close };
 }
 
 const isJson = (contentType: string | null | undefined) => (contentType ?? '').toLowerCase().includes('json');

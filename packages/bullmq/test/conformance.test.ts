@@ -5,9 +5,9 @@ import { createPostgresBackend } from 'bullmq';
 import { Redis } from 'ioredis';
 import pg from 'pg';
 import { afterAll, describe, test } from 'vitest';
-import { describeWithRedis, REDIS_HOST, REDIS_PORT } from '../../redis/test/redis-server.js';
+import { IN_CI } from '../../../test/support/ci.js';
+import { describeWithRedis, REDIS_HOST, REDIS_PORT } from '../../../test/support/redis.js';
 
-const IN_CI = process.env.CI === 'true' || process.env.CI === '1';
 const PG_URL = 'postgresql://postgres@127.0.0.1:5432/test';
 
 describeWithRedis('BullMQQueue on Redis', () => {

@@ -25,11 +25,11 @@ import {
   REDIS_PORT,
   startThrowawayRedis,
   type ThrowawayRedis,
-} from '../../redis/test/redis-server.js';
+} from '../../../test/support/redis.js';
+import { sleep } from '../../../test/support/time.js';
 import { main as cli } from '../src/cli.js';
 
 const SECRET = 'durable-test-secret';
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 async function until(what: string, check: () => boolean | Promise<boolean>, ms = 15_000) {
   const deadline = Date.now() + ms;

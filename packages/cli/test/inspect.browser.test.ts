@@ -7,7 +7,8 @@ import { RedisDeliveryLog } from '@hookgate/redis';
 import { Redis } from 'ioredis';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { describeWithRedis, REDIS_HOST, REDIS_PORT } from '../../redis/test/redis-server.js';
+import { IN_CI } from '../../../test/support/ci.js';
+import { describeWithRedis, REDIS_HOST, REDIS_PORT } from '../../../test/support/redis.js';
 import type { cli } from './helpers.js';
 import { startApp } from './receiver-app.js';
 
@@ -22,7 +23,6 @@ const CHROMIUM_FLAGS = [
   '--disable-component-update',
   '--disable-sync',
 ];
-const IN_CI = process.env.CI === 'true' || process.env.CI === '1';
 const SECRET = 'inspector-github-secret';
 const STRIPE_SECRET = 'whsec_inspector_stripe';
 

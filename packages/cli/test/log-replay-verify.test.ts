@@ -6,7 +6,7 @@ import type { LogEntry } from '@hookgate/core';
 import { signGitHub, signStripe } from '@hookgate/core/testing';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { describeWithRedis, REDIS_HOST, REDIS_PORT } from '../../redis/test/redis-server.js';
+import { describeWithRedis, REDIS_HOST, REDIS_PORT } from '../../../test/support/redis.js';
 import { cli } from './helpers.js';
 import { startApp } from './receiver-app.js';
 

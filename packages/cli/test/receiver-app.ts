@@ -1,9 +1,8 @@
-import { once } from 'node:events';
 import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { createReceiver, github, toNodeHandler } from '@hookgate/core';
 import { RedisDeliveryLog, RedisStore } from '@hookgate/redis';
 import type { Redis } from 'ioredis';
+import { listenOnLoopback } from '../../../test/support/net.js';
 
 /**
  * A GitHub receiver on node:http whose handler is broken until `fix()`, with
@@ -23,11 +22,9 @@ export async function startApp(options: { client: Redis; prefix: string; secret:
     processed.push({ delivery: ctx.id, number: (event as { issue: { number: number } }).issue.number });
   });
   const server = createServer(toNodeHandler(receiver));
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const { port } = server.address() as AddressInfo;
+  const listening = await listenOnLoopback(server);
   return {
-    url: `http://127.0.0.1:${port}/webhooks`,
+    url: `${listening.origin}/webhooks`,
     receiver,
     log,
     processed,
@@ -36,10 +33,7 @@ export async function startApp(options: { client: Redis; prefix: string; secret:
     },
     close: async () => {
       await receiver.close();
-      await new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      });
+      await listening.close();
     },
   };
 }

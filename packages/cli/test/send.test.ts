@@ -5,6 +5,7 @@ import { promisify } from 'node:util';
 import { createReceiver, github, MemoryStore, standardWebhooks, stripe } from '@hookgate/core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { type RunningApp, targets } from '../../../test/adapters/targets.js';
+import { sleep } from '../../../test/support/time.js';
 import { cli } from './helpers.js';
 
 const GITHUB_SECRET = 'cli-github-secret';
@@ -35,7 +36,7 @@ for (const target of targets.filter((t) => !t.name.startsWith('fetch') && !t.nam
         dedupe: { store: new MemoryStore() },
       });
       receiver.on('issues.opened', async (_event, ctx) => {
-        await new Promise((resolve) => setTimeout(resolve, 5));
+        await sleep(5);
         processed.push(ctx.id ?? '');
       });
       app = await target.start(receiver, 'plain');

@@ -37,15 +37,7 @@ export function errorCode(body: string): string | undefined {
   return (JSON.parse(body) as { error?: { code?: string } }).error?.code;
 }
 
-export function deferred<T = void>() {
-  let resolve!: (value: T) => void;
-  let reject!: (reason: unknown) => void;
-  const promise = new Promise<T>((res, rej) => {
-    resolve = res;
-    reject = rej;
-  });
-  return { promise, resolve, reject };
-}
+export { deferred } from '../../../test/support/time.js';
 
 /**
  * The store's dedupe operations without `renew`: claims are fixed leases, as a

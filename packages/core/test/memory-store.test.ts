@@ -3,8 +3,7 @@ import { runInNewContext } from 'node:vm';
 import { MemoryStore } from '@hookgate/core';
 import { runOrderStoreConformance, runStoreConformance } from '@hookgate/core/testing';
 import { describe, expect, test } from 'vitest';
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+import { sleep } from '../../../test/support/time.js';
 
 describe('MemoryStore conformance', () => {
   runStoreConformance(test, () => new MemoryStore());

@@ -16,6 +16,7 @@ import { signStandardWebhooks } from '@hookgate/core/testing';
 import { SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import { afterAll, afterEach, beforeAll, describe, expect, test, vi } from 'vitest';
+import { sleep } from '../../../test/support/time.js';
 import { post } from './helpers.js';
 import {
   type HistogramPoint,
@@ -74,7 +75,7 @@ const idOf = (span: ReadableSpan) => span.spanContext().spanId;
 describe('the delivery span', () => {
   test('processed: one INTERNAL span under the SERVER span, active while the handler runs', async () => {
     const receiver = receiverWith().on('invoice.paid', async () => {
-      await new Promise((resolve) => setTimeout(resolve, 1));
+      await sleep(1);
       // The handler's own work, traced the usual way: it nests under hookgate's span.
       await otel.tracer.startActiveSpan('db.insert invoices', async (span) => span.end());
     });

@@ -14,8 +14,8 @@ import {
   removeRunKeysAfterAll,
   startThrowawayCluster,
   type ThrowawayCluster,
-} from './redis-server.js';
-import { RespClient } from './resp-client.js';
+} from '../../../test/support/redis.js';
+import { RespClient } from '../../../test/support/resp-client.js';
 
 // Redis expires keys to the millisecond, but the expiry tests sleep a few
 // multiples of this; 150 ms keeps them clear of scheduler noise on a busy box.

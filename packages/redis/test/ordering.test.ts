@@ -18,7 +18,8 @@ import {
   removeRunKeysAfterAll,
   startThrowawayRedis,
   type ThrowawayRedis,
-} from './redis-server.js';
+} from '../../../test/support/redis.js';
+import { sleep } from '../../../test/support/time.js';
 
 removeRunKeysAfterAll();
 
@@ -76,7 +77,7 @@ describeWithRedis(
         seen.push(`b:${(e as Update).data.seq}`);
       });
       const held = b.handle(update('cust', 2));
-      await new Promise((resolve) => setTimeout(resolve, 300)); // b is holding, subscribed
+      await sleep(300); // b is holding, subscribed
       expect((await a.handle(update('cust', 1))).status).toBe(200);
       expect((await held).status).toBe(200);
       expect(seen).toEqual(['a:1', 'b:2']);
@@ -106,11 +107,11 @@ describeWithRedis(
           order: order(50),
         });
         const held = Array.from({ length: 5 }, (_, i) => receiver.handle(update(`k${i}`, 2)));
-        await new Promise((resolve) => setTimeout(resolve, 200));
+        await sleep(200);
         await Promise.all(Array.from({ length: 5 }, (_, i) => receiver.handle(update(`k${i}`, 1))));
         expect((await Promise.all(held)).map((r) => r.status)).toEqual([200, 200, 200, 200, 200]);
         await receiver.close();
-        await new Promise((resolve) => setTimeout(resolve, 100));
+        await sleep(100);
         expect(await connections()).toBe(before);
       }, 15_000);
 

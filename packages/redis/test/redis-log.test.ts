@@ -5,8 +5,9 @@ import { RedisDeliveryLog, RedisStore } from '@hookgate/redis';
 import { Redis } from 'ioredis';
 import { createClient } from 'redis';
 import { afterAll, beforeAll, expect, test } from 'vitest';
-import { describeWithRedis, freePort, REDIS_HOST, REDIS_PORT, startSilentServer } from './redis-server.js';
-import { RespClient } from './resp-client.js';
+import { freePort } from '../../../test/support/net.js';
+import { describeWithRedis, REDIS_HOST, REDIS_PORT, startSilentServer } from '../../../test/support/redis.js';
+import { RespClient } from '../../../test/support/resp-client.js';
 
 const SECRET = 'redis-log-test-secret';
 

@@ -12,9 +12,9 @@ import { DEFAULT_PREFIX, RedisStore, RedisStoreError } from '@hookgate/redis';
 import { Cluster, Redis } from 'ioredis';
 import { createClient, createCluster } from 'redis';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { freePort } from '../../../test/support/net.js';
 import {
   describeWithRedis,
-  freePort,
   REDIS_HOST,
   REDIS_PORT,
   RUN_PREFIX,
@@ -24,13 +24,13 @@ import {
   startThrowawayRedis,
   type ThrowawayCluster,
   type ThrowawayRedis,
-} from './redis-server.js';
-import { RespClient } from './resp-client.js';
+} from '../../../test/support/redis.js';
+import { RespClient } from '../../../test/support/resp-client.js';
+import { sleep } from '../../../test/support/time.js';
 
 removeRunKeysAfterAll();
 
 const SECRET = `whsec_${Buffer.from('hookgate-redis-test-secret').toString('base64')}`;
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** A receiver over `store` that counts what its handler processed. */
 function receiverOver(store: DedupeStore, options: { failOpen?: boolean } = {}) {

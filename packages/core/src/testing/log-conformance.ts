@@ -1,6 +1,7 @@
 import { isHookgateError } from '../errors.js';
 import { type DeliveryLog, type LogEntry, newEntryKey } from '../log/log.js';
 import type { DeliveryOutcome } from '../types.js';
+import { sleep } from './sleep.js';
 import type { ConformanceTest } from './store-conformance.js';
 
 /** Makes a log whose entries live under `prefix`, with the given bounds (each log's own defaults otherwise). */
@@ -27,8 +28,6 @@ class ConformanceError extends Error {
 function expect(condition: boolean, message: string): asserts condition {
   if (!condition) throw new ConformanceError(message);
 }
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 let serial = 0;
 

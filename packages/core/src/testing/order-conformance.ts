@@ -1,11 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import type { OrderStore } from '../stores/store.js';
+import { sleep } from './sleep.js';
 import type { ConformanceTest } from './store-conformance.js';
 
 /** Makes an ordering store whose keys live under `prefix`. */
 export type MakeOrderStore = (options: { prefix: string }) => OrderStore | Promise<OrderStore>;
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 function expect(condition: boolean, message: string): asserts condition {
   if (!condition) throw new Error(`order store conformance: ${message}`);

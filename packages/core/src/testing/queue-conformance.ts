@@ -5,6 +5,7 @@ import { createWorker } from '../queue/worker.js';
 import { createReceiver } from '../receiver.js';
 import { token } from '../schemes/token.js';
 import { MemoryStore } from '../stores/memory-store.js';
+import { sleep } from './sleep.js';
 import type { ConformanceTest } from './store-conformance.js';
 
 /** Makes a queue adapter for `name`; two calls with the same name must reach the same queue. */
@@ -33,8 +34,6 @@ function canonical(value: unknown): string {
       : entry,
   );
 }
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** An envelope as the accept stage makes it, with a payload of our choosing. */
 export function sampleEnvelope(

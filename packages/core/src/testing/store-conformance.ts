@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { DedupeStore } from '../stores/store.js';
+import { sleep } from './sleep.js';
 
 /** `test` from vitest, jest, node:test or mocha: `(name, fn, timeoutMs?)`. */
 export type ConformanceTest = (name: string, fn: () => Promise<void>, timeoutMs?: number) => unknown;
@@ -17,8 +18,6 @@ export interface StoreConformanceOptions {
    */
   renew?: boolean;
 }
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 class ConformanceError extends Error {
   override readonly name = 'StoreConformanceError';

@@ -10,11 +10,13 @@ import { connect, createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, test } from 'vitest';
+import { IN_CI } from './ci.js';
+import { freePort, LOOPBACK } from './net.js';
 import { RespClient } from './resp-client.js';
+import { sleep } from './time.js';
 
-export const REDIS_HOST = '127.0.0.1';
+export const REDIS_HOST = LOOPBACK;
 export const REDIS_PORT = 6379;
-const IN_CI = process.env.CI === 'true' || process.env.CI === '1';
 
 /** Resolves true when a Redis on host:port answers PING within timeoutMs. */
 export function pingRedis(port: number, host = REDIS_HOST, timeoutMs = 1000): Promise<boolean> {
@@ -90,17 +92,6 @@ export function describeWithRedis(name: string, fn: () => void, options: { needs
     describe.skip(`${name} (${missing.join('; ')})`, fn);
   }
 }
-
-export async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, REDIS_HOST, resolve));
-  const address = server.address();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  if (address === null || typeof address === 'string') throw new Error('no port');
-  return address.port;
-}
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 export interface ThrowawayRedis {
   readonly port: number;

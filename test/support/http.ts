@@ -1,5 +1,11 @@
-import http from 'node:http';
+/**
+ * Real HTTP clients for tests: fetch, node:http with header names kept as
+ * given, and raw sockets for bodies that stop, stall or dribble.
+ */
+import http, { Agent } from 'node:http';
 import net from 'node:net';
+import { LOOPBACK } from './net.js';
+import { sleep } from './time.js';
 
 export interface Answer {
   status: number;
@@ -86,17 +92,12 @@ export function streamUntilAnswered(
   });
 }
 
-/**
- * Sends a request head promising `declaredLength` bytes, then only `body`,
- * then half-closes (`end`) or resets (`destroy`) the connection.
- */
-export async function sendTruncated(
+/** A socket to the url's server, and the head of a POST /webhooks promising `declaredLength` bytes. */
+async function openRawPost(
   url: string,
   headers: Record<string, string>,
-  body: Buffer,
   declaredLength: number,
-  how: 'end' | 'destroy',
-): Promise<void> {
+): Promise<{ socket: net.Socket; head: string }> {
   const { hostname, port } = new URL(url);
   const socket = net.connect(Number(port), hostname);
   await new Promise<void>((resolve, reject) => {
@@ -112,9 +113,24 @@ export async function sendTruncated(
     '',
     '',
   ].join('\r\n');
+  return { socket, head };
+}
+
+/**
+ * Sends a request head promising `declaredLength` bytes, then only `body`,
+ * then half-closes (`end`) or resets (`destroy`) the connection.
+ */
+export async function sendTruncated(
+  url: string,
+  headers: Record<string, string>,
+  body: Buffer,
+  declaredLength: number,
+  how: 'end' | 'destroy',
+): Promise<void> {
+  const { socket, head } = await openRawPost(url, headers, declaredLength);
   await new Promise<void>((resolve) => socket.write(Buffer.concat([Buffer.from(head), body]), () => resolve()));
   // Let the server start reading the body before the client goes away.
-  await new Promise((resolve) => setTimeout(resolve, 30));
+  await sleep(30);
   if (how === 'end') socket.end();
   else socket.destroy();
   // After a half-close the server may keep its side open; the test only needs our side gone.
@@ -141,21 +157,7 @@ export async function sendDribbled(
   declaredLength: number,
   everyMs: number,
 ): Promise<{ status: number; text: string; bytesSent: number }> {
-  const { hostname, port } = new URL(url);
-  const socket = net.connect(Number(port), hostname);
-  await new Promise<void>((resolve, reject) => {
-    socket.once('connect', resolve);
-    socket.once('error', reject);
-  });
-  socket.on('error', () => {});
-  const head = [
-    'POST /webhooks HTTP/1.1',
-    `Host: ${hostname}:${port}`,
-    `Content-Length: ${declaredLength}`,
-    ...Object.entries(headers).map(([name, value]) => `${name}: ${value}`),
-    '',
-    '',
-  ].join('\r\n');
+  const { socket, head } = await openRawPost(url, headers, declaredLength);
   socket.write(head);
   let bytesSent = 0;
   const timer = setInterval(() => {
@@ -197,4 +199,51 @@ export async function sendDribbled(
     body = chunks;
   }
   return { status, text: body, bytesSent };
+}
+
+/** What a receiver process answered; status 0 when the connection failed or timed out (the sender would retry). */
+export interface LoopbackAnswer {
+  status: number;
+  body: string;
+}
+
+/** Keep-alive sockets shared by every postWebhook of a test file, as a busy sender holds them. */
+export const keepAliveAgent = new Agent({ keepAlive: true, maxSockets: 64 });
+
+/**
+ * POSTs a JSON webhook to /webhooks on a loopback port. Never rejects: a dead
+ * process or a request idle for `timeoutMs` answers status 0.
+ */
+export function postWebhook(
+  port: number,
+  delivery: { body: string; headers: Record<string, string> },
+  options: { timeoutMs?: number; agent?: Agent } = {},
+): Promise<LoopbackAnswer> {
+  const { body, headers } = delivery;
+  return new Promise((resolve) => {
+    const failed = () => resolve({ status: 0, body: '' });
+    const req = http.request(
+      {
+        host: LOOPBACK,
+        port,
+        method: 'POST',
+        path: '/webhooks',
+        agent: options.agent ?? keepAliveAgent,
+        headers: { ...headers, 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
+        timeout: options.timeoutMs ?? 15_000,
+      },
+      (res) => {
+        let text = '';
+        res.setEncoding('utf8');
+        res.on('data', (chunk: string) => {
+          text += chunk;
+        });
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text }));
+        res.on('error', failed);
+      },
+    );
+    req.on('timeout', () => req.destroy());
+    req.on('error', failed);
+    req.end(body);
+  });
 }
