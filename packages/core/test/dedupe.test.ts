@@ -9,6 +9,7 @@ import {
 } from '@hookgate/core';
 import { signGitHub, signStandardWebhooks } from '@hookgate/core/testing';
 import { describe, expect, test } from 'vitest';
+import { sleep } from '../../../test/support/time.js';
 import { deferred, errorCode, fixedLeases, post } from './helpers.js';
 
 const secret = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';
@@ -66,7 +67,7 @@ describe('dedupe through the receiver', () => {
       if (calls === 1) await slow.promise;
     });
     const first = receiver.handle(signed('msg_l'));
-    await new Promise((resolve) => setTimeout(resolve, 120));
+    await sleep(120);
     expect((await receiver.handle(signed('msg_l'))).status).toBe(200);
     slow.resolve();
     expect((await first).status).toBe(200);
@@ -259,10 +260,10 @@ describe('after the handler: completions the store refuses, and start-up checks'
       diagnose: async () => ['maxmemory-policy is allkeys-lru: Redis may evict dedupe keys'],
     };
     const receiver = createReceiver({ scheme, dedupe: { store } });
-    await new Promise((resolve) => setTimeout(resolve, 10));
+    await sleep(10);
     const heard: [string, string][] = [];
     receiver.onError((error) => heard.push([error.code, error.message]));
-    await new Promise((resolve) => setTimeout(resolve, 10));
+    await sleep(10);
     expect(heard).toEqual([['invalid_configuration', 'maxmemory-policy is allkeys-lru: Redis may evict dedupe keys']]);
   });
 
@@ -289,7 +290,7 @@ describe('a handler slower than the lease', () => {
       await release.promise;
     });
     const first = receiver.handle(signed('msg_slow'));
-    await new Promise((resolve) => setTimeout(resolve, 250)); // four leases long
+    await sleep(250); // four leases long
     const copy = await receiver.handle(signed('msg_slow'));
     expect([copy.status, errorCode(copy.body)]).toEqual([409, 'delivery_in_flight']);
     release.resolve();
@@ -307,9 +308,9 @@ describe('a handler slower than the lease', () => {
       await release.promise;
     });
     const first = receiver.handle(signed('msg_fixed'));
-    await new Promise((resolve) => setTimeout(resolve, 150));
+    await sleep(150);
     const copy = receiver.handle(signed('msg_fixed'));
-    await new Promise((resolve) => setTimeout(resolve, 10));
+    await sleep(10);
     release.resolve();
     await Promise.all([first, copy]);
     expect(runs).toBe(2);

@@ -3,6 +3,7 @@ import { signStandardWebhooks } from '@hookgate/core/testing';
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
 import { z } from 'zod';
+import { sleep } from '../../../test/support/time.js';
 import { errorCode, fixedLeases, post } from './helpers.js';
 
 const secret = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';
@@ -63,7 +64,7 @@ describe('strict ordering', () => {
     const { receiver, seen } = ordered({ start: 1, holdMs: 5_000 });
     const third = receiver.handle(update('c1', 3));
     const second = receiver.handle(update('c1', 2));
-    await new Promise((resolve) => setTimeout(resolve, 30));
+    await sleep(30);
     expect(seen).toEqual([]);
     expect(await statusOf(receiver.handle(update('c1', 1)))).toBe('processed');
     expect([await statusOf(second), await statusOf(third)]).toEqual(['processed', 'processed']);
@@ -127,7 +128,7 @@ describe('strict ordering', () => {
     await receiver.handle(update('c1', 1));
     expect(await statusOf(receiver.handle(update('c1', 2)))).toBe('500 handler_failed');
     const third = receiver.handle(update('c1', 3));
-    await new Promise((resolve) => setTimeout(resolve, 30));
+    await sleep(30);
     expect(seen.map((s) => s.seq)).toEqual([1]);
     expect(await statusOf(receiver.handle(update('c1', 2)))).toBe('processed');
     expect(await statusOf(third)).toBe('processed');
@@ -140,11 +141,11 @@ describe('strict ordering', () => {
     receiver.onAny(async (event) => {
       const { seq } = (event as Update).data;
       log.push(`start ${seq}`);
-      if (seq === 1) await new Promise((resolve) => setTimeout(resolve, 80));
+      if (seq === 1) await sleep(80);
       log.push(`end ${seq}`);
     });
     const first = receiver.handle(update('fresh', 1));
-    await new Promise((resolve) => setTimeout(resolve, 20));
+    await sleep(20);
     const second = receiver.handle(update('fresh', 2));
     expect([await statusOf(first), await statusOf(second)]).toEqual(['processed', 'processed']);
     expect(log).toEqual(['start 1', 'end 1', 'start 2', 'end 2']);
@@ -171,7 +172,7 @@ describe('strict ordering', () => {
     };
     const third = send(3, 'team');
     const second = send(2); // no plan: fails its schema, but only once 1 has run
-    await new Promise((resolve) => setTimeout(resolve, 20));
+    await sleep(20);
     expect(seen).toEqual([]);
     expect(await send(1, 'starter')).toBe('processed');
     expect([await second, await third]).toEqual(['400 schema_mismatch', 'processed']);
@@ -189,7 +190,7 @@ describe('strict ordering', () => {
   test('a held event keeps its claim: its copy gets 409 while it waits', async () => {
     const { receiver } = ordered({ start: 1, holdMs: 5_000 });
     const held = receiver.handle(update('c1', 2));
-    await new Promise((resolve) => setTimeout(resolve, 20));
+    await sleep(20);
     expect(await statusOf(receiver.handle(update('c1', 2)))).toBe('409 delivery_in_flight');
     await receiver.handle(update('c1', 1));
     expect(await statusOf(held)).toBe('processed');
@@ -199,7 +200,7 @@ describe('strict ordering', () => {
     const { receiver } = ordered({ start: 1, holdMs: 5_000, maxHeldPerKey: 2 });
     const a = receiver.handle(update('c1', 3));
     const b = receiver.handle(update('c1', 4));
-    await new Promise((resolve) => setTimeout(resolve, 20));
+    await sleep(20);
     const over = await receiver.handle(update('c1', 5));
     expect(over.status).toBe(503);
     expect(errorCode(over.body)).toBe('ordering_capacity');
@@ -212,7 +213,7 @@ describe('strict ordering', () => {
     // Each event's body is under 100 bytes, but holding one keeps ~4 KiB on the heap: two do not fit in 6,000.
     const { receiver } = ordered({ start: 1, holdMs: 5_000, maxHeldBytes: 6_000 });
     const held = receiver.handle(update('c1', 3));
-    await new Promise((resolve) => setTimeout(resolve, 20));
+    await sleep(20);
     expect(await statusOf(receiver.handle(update('c2', 3)))).toBe('503 ordering_capacity');
     await receiver.handle(update('c1', 1));
     await receiver.handle(update('c1', 2));
@@ -274,7 +275,7 @@ describe('strict ordering', () => {
       order: { ...byCustomer, start: 1, holdMs: 2_000, store } as OrderOptions<unknown>,
     }).onAny(() => {});
     const waiting = short.handle(update('r', 2));
-    await new Promise((resolve) => setTimeout(resolve, 200)); // three leases long
+    await sleep(200); // three leases long
     expect(await statusOf(short.handle(update('r', 2)))).toBe('409 delivery_in_flight');
     expect(await statusOf(short.handle(update('r', 1)))).toBe('processed');
     expect(await statusOf(waiting)).toBe('processed');
@@ -334,7 +335,7 @@ describe('latest ordering', () => {
     const dying = make(true);
     const survivor = make(false);
     void dying.receiver.handle(update('c1', 4));
-    await new Promise((resolve) => setTimeout(resolve, 120)); // the lease expires
+    await sleep(120); // the lease expires
     expect(await statusOf(survivor.receiver.handle(update('c1', 4)))).toBe('processed');
     expect(await statusOf(survivor.receiver.handle(update('c1', 3, { id: 'older' })))).toBe('stale');
     expect(survivor.seen).toEqual([4]);
@@ -398,7 +399,7 @@ describe('strict ordering: where keys start, and lost cursors', () => {
     const { receiver, seen } = ordered({ start: 1, holdMs: 50, stateTtlMs: 30, restartAfterMs: 0 });
     expect(await statusOf(receiver.handle(update('ttl', 1)))).toBe('processed');
     expect(await statusOf(receiver.handle(update('ttl', 2)))).toBe('processed');
-    await new Promise((resolve) => setTimeout(resolve, 60)); // the cursor (2) expires
+    await sleep(60); // the cursor (2) expires
     expect(await statusOf(receiver.handle(update('ttl', 7)))).toBe('processed');
     expect(await statusOf(receiver.handle(update('ttl', 8)))).toBe('processed');
     expect(seen.map((s) => [s.seq, s.gap])).toEqual([
@@ -422,7 +423,7 @@ describe('strict ordering: where keys start, and lost cursors', () => {
     const { receiver, seen } = ordered({ start: 1, holdMs: 40, restartAfterMs: 150 });
     expect(await statusOf(receiver.handle(update('late', 5)))).toBe('503 ordering_gap');
     expect(await statusOf(receiver.handle(update('late', 5)))).toBe('503 ordering_gap');
-    await new Promise((resolve) => setTimeout(resolve, 150));
+    await sleep(150);
     expect(await statusOf(receiver.handle(update('late', 5)))).toBe('processed');
     expect(seen.map((s) => [s.seq, s.gap])).toEqual([[5, true]]);
   });
@@ -477,13 +478,13 @@ describe('cursor-change subscriptions', () => {
       const { store, attempts } = flakySubscriptions(1, how);
       const { receiver, seen } = ordered({ start: 1, holdMs: 2_000, pollMs: 20, store });
       const second = receiver.handle(update('s', 2));
-      await new Promise((resolve) => setTimeout(resolve, 10));
+      await sleep(10);
       expect(await statusOf(receiver.handle(update('s', 1)))).toBe('processed');
       expect(await statusOf(second)).toBe('processed'); // woken by the poll
       expect(attempts()).toBe(1);
-      await new Promise((resolve) => setTimeout(resolve, 120)); // past the retry pause (5 polls)
+      await sleep(120); // past the retry pause (5 polls)
       const fourth = receiver.handle(update('s', 4));
-      await new Promise((resolve) => setTimeout(resolve, 10));
+      await sleep(10);
       expect(attempts()).toBe(2);
       expect(await statusOf(receiver.handle(update('s', 3)))).toBe('processed');
       expect(await statusOf(fourth)).toBe('processed');
