@@ -186,6 +186,17 @@ export interface ThrowawayCluster {
  * split evenly between them, no replicas. Resolves once every node reports
  * `cluster_state:ok`.
  */
+/** CLUSTER SLOTS as [first, last, owner port] triples, sorted: what every node must agree on. */
+function slotOwners(map: unknown): [number, number, number][] {
+  if (!Array.isArray(map)) return [];
+  return map
+    .map((range): [number, number, number] => {
+      const [first, last, owner] = range as [unknown, unknown, unknown[]];
+      return [Number(first), Number(last), Number(owner?.[1])];
+    })
+    .sort((a, b) => a[0] - b[0]);
+}
+
 export async function startThrowawayCluster(nodes = 3): Promise<ThrowawayCluster> {
   const dir = mkdtempSync(join(tmpdir(), 'hookgate-cluster-'));
   const children: ChildProcess[] = [];
@@ -236,6 +247,16 @@ export async function startThrowawayCluster(nodes = 3): Promise<ThrowawayCluster
         }
         if (!ok) throw new Error('the throwaway cluster did not reach cluster_state:ok');
       }
+      // "ok" on each node is not yet one slot map everywhere: wait until every node gives the same
+      // CLUSTER SLOTS twice in a row, or a client that reads it early is redirected (MOVED).
+      let agreed = 0;
+      for (let i = 0; i < 200 && agreed < 2; i++) {
+        const maps = await Promise.all(admins.map((admin) => admin.sendCommand(['CLUSTER', 'SLOTS'])));
+        const views = maps.map((map) => JSON.stringify(slotOwners(map)));
+        agreed = views.every((view) => view === views[0]) ? agreed + 1 : 0;
+        await sleep(50);
+      }
+      if (agreed < 2) throw new Error('the throwaway cluster nodes did not agree on the slot map');
     } finally {
       for (const admin of admins) admin.close();
     }
