@@ -195,10 +195,11 @@ describe('the delivery span', () => {
       expect(span?.attributes['hookgate.outcome']).toBe('processed');
       expect(span?.attributes['hookgate.ordering.key_present']).toBe(true);
     }
-    // The held one started first and ended after its predecessor.
+    // The held one started first and was still open when its predecessor arrived. (Which of the two
+    // spans ends first is not fixed: both finish in the same burst once the cursor moves.)
     const ns = (time: [number, number] | undefined) => (time ? time[0] * 1e9 + time[1] : Number.NaN);
     expect(ns(two?.startTime)).toBeLessThan(ns(one?.startTime));
-    expect(ns(two?.endTime)).toBeGreaterThanOrEqual(ns(one?.endTime));
+    expect(ns(two?.endTime)).toBeGreaterThan(ns(one?.startTime));
     await receiver.close();
   });
 
