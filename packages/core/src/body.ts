@@ -15,7 +15,7 @@ export function toBuffer(body: ReceiverRequest['body']): Bytes {
  * `constructor` or `__proto__` is only a header), yet stays a fast-mode
  * object, which Object.create(null) is not: a third cheaper to fill.
  */
-const HeaderRecord = function HeaderRecord() {} as unknown as new () => Record<string, string>;
+export const HeaderRecord = function HeaderRecord() {} as unknown as new () => Record<string, string>;
 // Frozen, so no handler can plant a value that every later header record would inherit.
 HeaderRecord.prototype = Object.freeze(Object.create(null));
 

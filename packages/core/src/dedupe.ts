@@ -124,45 +124,61 @@ export class Lease {
    * reported, not returned. Returns a promise only when the store answers with one.
    */
   complete(): Promise<void> | undefined {
-    const { store, ttlMs } = this.dedupe;
-    return this.#end(
-      () => settle(() => store.complete(this.key, this.token, ttlMs)),
-      'The dedupe store failed to mark the delivery processed',
-    );
+    return this.#end('complete');
   }
 
   /** Forgets the claim so the sender's retry is processed. */
   release(): Promise<void> | undefined {
-    return this.#end(
-      () => settle(() => this.dedupe.store.release(this.key, this.token)),
-      'The dedupe store failed to release the claim',
-    );
+    return this.#end('release');
   }
 
   /** Stops renewing and, once no renewal is in flight (it could take the key back), settles the claim. */
-  #end(call: () => MaybePromise<Settled<boolean>>, failure: string): Promise<void> | undefined {
+  #end(action: 'complete' | 'release'): Promise<void> | undefined {
     this.#ended = true;
     this.dedupe.forget(this);
     const renewing = this.#renewing;
-    if (renewing) return renewing.then(() => this.#settled(call(), failure));
-    return this.#settled(call(), failure);
+    if (renewing) return renewing.then(() => this.#settle(action));
+    return this.#settle(action);
   }
 
-  #settled(answer: MaybePromise<Settled<boolean>>, failure: string): Promise<void> | undefined {
-    const check = (settled: Settled<boolean>) => {
-      if (settled.failed) {
-        this.dedupe.report(new HookgateError('store_unavailable', failure, { cause: settled.cause }), this.ctx);
-      } else if (!settled.value) {
-        // Someone else holds the key now (the lease ran out and another copy claimed it), or it is done.
-        this.dedupe.report(
-          new HookgateError('lease_lost', 'The dedupe claim was taken over before the delivery finished'),
-          this.ctx,
-        );
-      }
-    };
-    if (isThenable(answer)) return Promise.resolve(answer).then(check);
-    check(answer);
-    return undefined;
+  // No closure and no result object while the store answers at once: this runs for every delivery.
+  #settle(action: 'complete' | 'release'): Promise<void> | undefined {
+    const { store, ttlMs } = this.dedupe;
+    let answer: MaybePromise<boolean>;
+    let pending: boolean;
+    try {
+      answer =
+        action === 'complete' ? store.complete(this.key, this.token, ttlMs) : store.release(this.key, this.token);
+      pending = isThenable(answer);
+    } catch (cause) {
+      this.#failed(action, cause);
+      return undefined;
+    }
+    if (!pending) {
+      this.#settled(answer as boolean);
+      return undefined;
+    }
+    return Promise.resolve(answer).then(
+      (held) => this.#settled(held),
+      (cause: unknown) => this.#failed(action, cause),
+    );
+  }
+
+  #settled(held: boolean): void {
+    // Someone else holds the key now (the lease ran out and another copy claimed it), or it is done.
+    if (held) return;
+    this.dedupe.report(
+      new HookgateError('lease_lost', 'The dedupe claim was taken over before the delivery finished'),
+      this.ctx,
+    );
+  }
+
+  #failed(action: 'complete' | 'release', cause: unknown): void {
+    const failure =
+      action === 'complete'
+        ? 'The dedupe store failed to mark the delivery processed'
+        : 'The dedupe store failed to release the claim';
+    this.dedupe.report(new HookgateError('store_unavailable', failure, { cause }), this.ctx);
   }
 }
 
@@ -245,18 +261,28 @@ export class Dedupe {
 
   /** Claims the key. Throws 409 while another copy runs, 503 when the store fails (unless failing open). */
   claim(key: string, ctx: DeliveryContext): MaybePromise<ClaimOutcome> {
-    const answer = settle(() => this.store.claim(key, this.leaseMs));
-    return isThenable(answer)
-      ? Promise.resolve(answer).then((settled) => this.#claimed(key, settled, ctx))
-      : this.#claimed(key, answer, ctx);
+    let answer: MaybePromise<ClaimResult>;
+    let pending: boolean;
+    try {
+      answer = this.store.claim(key, this.leaseMs);
+      // Reading `then` can throw too (a getter, a Proxy): that is the store failing.
+      pending = isThenable(answer);
+    } catch (cause) {
+      return this.#unavailable(cause);
+    }
+    if (!pending) return this.#claimed(key, answer as ClaimResult, ctx);
+    return Promise.resolve(answer).then(
+      (result) => this.#claimed(key, result, ctx),
+      (cause: unknown) => this.#unavailable(cause),
+    );
   }
 
-  #claimed(key: string, answer: Settled<ClaimResult>, ctx: DeliveryContext): ClaimOutcome {
-    if (answer.failed) {
-      if (this.failOpen) return undefined;
-      throw storeUnavailable('dedupe', answer.cause);
-    }
-    const result = answer.value;
+  #unavailable(cause: unknown): undefined {
+    if (this.failOpen) return undefined;
+    throw storeUnavailable('dedupe', cause);
+  }
+
+  #claimed(key: string, result: ClaimResult, ctx: DeliveryContext): ClaimOutcome {
     if (result.status === 'claimed') return new Lease(this, key, result.token, ctx);
     if (result.status === 'done') return 'duplicate';
     throw new HookgateError('delivery_in_flight', 'This delivery is being processed right now', {

@@ -1,3 +1,4 @@
+import { HeaderRecord } from './body.js';
 import { bytesView, fromBase64, toBase64 } from './bytes.js';
 import { ERRORS, HookgateError, type HookgateErrorCode } from './errors.js';
 import type { Bytes } from './types.js';
@@ -76,17 +77,20 @@ export interface EnvelopeJSON {
 const CREDENTIAL_HEADER = /sign|token|secret|auth|cookie|hmac|api-?key|passw/;
 
 /**
- * Drops credential and signature headers from a verified request's header record,
- * in place: the scheme has done with them, and nothing after it may keep them.
+ * A verified request's headers without credential and signature headers: the
+ * scheme has done with them, and nothing after it may keep them. A copy (deleting
+ * in place would turn the record into a slow dictionary-mode object).
  */
 export function keepHeaders(
-  headers: Record<string, string>,
+  headers: Readonly<Record<string, string>>,
   signatureHeaders?: readonly string[] | undefined,
 ): Record<string, string> {
-  for (const name in headers) if (isCredentialHeader(name)) delete headers[name];
-  // The scheme's own list, for names the pattern cannot guess (a custom `x-acme-sig`).
-  if (signatureHeaders) for (const name of signatureHeaders) delete headers[name];
-  return headers;
+  const kept = new HeaderRecord();
+  for (const name in headers) {
+    if (isCredentialHeader(name) || signatureHeaders?.includes(name)) continue;
+    kept[name] = headers[name] as string;
+  }
+  return kept;
 }
 
 /** Verdicts by header name: senders send the same few names every time, and a lookup is cheaper than the pattern. */
@@ -182,7 +186,7 @@ export function envelopeFromJSON(input: unknown): Envelope {
     receivedAt: json.receivedAt,
     body: bytesView(body),
     payload: json.payload,
-    headers: keepHeaders(Object.assign(Object.create(null) as Record<string, string>, json.headers)),
+    headers: keepHeaders(json.headers),
     dedupeKey: optional(json.dedupeKey, isString, 'dedupeKey'),
     orderingKey: optional(json.orderingKey, isString, 'orderingKey'),
     sequence: optional(json.sequence, isNumber, 'sequence'),

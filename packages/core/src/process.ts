@@ -2,6 +2,7 @@ import type { Delivery, Ordering, Progress } from './accept.js';
 import type { Dedupe, Lease, Report } from './dedupe.js';
 import { storeUnavailable } from './dedupe.js';
 import type { Dispatcher } from './dispatch.js';
+import type { Envelope } from './envelope.js';
 import { HookgateError, isHookgateError } from './errors.js';
 import { isThenable } from './maybe-promise.js';
 import type { Admission } from './ordering.js';
@@ -44,23 +45,30 @@ export class ProcessStage {
     this.#options = options;
   }
 
-  async process(delivery: Delivery, progress: Progress): Promise<ProcessOutcome> {
+  /**
+   * Claim, order, dispatch, then complete or release. Stays synchronous while every
+   * step is (a MemoryStore, no ordering, a synchronous handler): most deliveries
+   * then cost no promise here at all.
+   */
+  process(delivery: Delivery, progress: Progress): MaybePromise<ProcessOutcome> {
     const claiming = this.#claim(delivery, progress);
-    // A store that answers at once (MemoryStore) costs no await.
-    const lease = isThenable(claiming) ? await claiming : claiming;
+    if (isThenable(claiming)) return Promise.resolve(claiming).then((lease) => this.#run(delivery, lease, progress));
+    return this.#run(delivery, claiming, progress);
+  }
+
+  #run(delivery: Delivery, lease: Lease | 'duplicate' | undefined, progress: Progress): MaybePromise<ProcessOutcome> {
     if (lease === 'duplicate') return 'duplicate';
-    let outcome: ProcessOutcome;
+    let running: MaybePromise<ProcessOutcome>;
     try {
-      outcome = await this.#order(delivery, lease, progress);
+      running = this.#order(delivery, lease, progress);
     } catch (error) {
-      // Not processed (handler failed, ordering gap, store down): forget the claim so the retry runs.
-      const releasing = lease?.release();
-      if (releasing) await releasing;
-      throw error;
+      return released(lease, error);
     }
-    const completing = lease?.complete();
-    if (completing) await completing;
-    return outcome;
+    if (!isThenable(running)) return completed(lease, running);
+    return Promise.resolve(running).then(
+      (outcome) => completed(lease, outcome),
+      (error: unknown) => released(lease, error),
+    );
   }
 
   /** The dedupe claim: a lease, a duplicate, or none (no key, dedupe off, failing open). */
@@ -78,14 +86,24 @@ export class ProcessStage {
    * schema) is not dispatched: it waits for its turn like any other, moves the
    * cursor past its sequence number, and is then answered with its error.
    */
-  async #order(delivery: Delivery, lease: Lease | undefined, progress: Progress): Promise<ProcessOutcome> {
+  #order(delivery: Delivery, lease: Lease | undefined, progress: Progress): MaybePromise<ProcessOutcome> {
     const { envelope, rejected } = delivery;
     const order = this.#options.order;
     if (order === undefined || envelope.orderingKey === undefined || envelope.sequence === undefined) {
       if (rejected) throw rejected;
       return this.#dispatch(delivery, lease, progress);
     }
-    const { orderingKey, sequence } = envelope;
+    return this.#ordered(delivery, order, lease, progress);
+  }
+
+  async #ordered(
+    delivery: Delivery,
+    order: Ordering,
+    lease: Lease | undefined,
+    progress: Progress,
+  ): Promise<ProcessOutcome> {
+    const { envelope, rejected } = delivery;
+    const { orderingKey, sequence } = envelope as Envelope & { orderingKey: string; sequence: number };
     const cursorKey = `${envelope.scheme}:${orderingKey}`;
     // An ordered event may be held for its predecessors: its claim must outlive the hold.
     lease?.keepAlive();
@@ -164,6 +182,21 @@ export class ProcessStage {
   }
 }
 
+/** Processed: the claim becomes "done" (a store failure here is reported, not answered). */
+function completed(lease: Lease | undefined, outcome: ProcessOutcome): MaybePromise<ProcessOutcome> {
+  const completing = lease?.complete();
+  return completing ? completing.then(() => outcome) : outcome;
+}
+
+/** Not processed (handler failed, ordering gap, store down): forget the claim so the retry runs. */
+function released(lease: Lease | undefined, error: unknown): never | Promise<never> {
+  const releasing = lease?.release();
+  if (releasing === undefined) throw error;
+  return releasing.then(() => {
+    throw error;
+  });
+}
+
 /** A claim was taken: the handlers see the dedupe key. */
 function claimed(
   delivery: Delivery,
@@ -172,7 +205,8 @@ function claimed(
   claim: Lease | 'duplicate' | undefined,
 ): Lease | 'duplicate' | undefined {
   if (typeof claim === 'object') {
-    delivery.ctx = { ...delivery.ctx, dedupeKey: key };
+    // The context is this delivery's own (the accept stage or the envelope built it): set, not copied.
+    (delivery.ctx as { dedupeKey: string | undefined }).dedupeKey = key;
     claim.ctx = delivery.ctx;
     progress.ctx = delivery.ctx;
   }

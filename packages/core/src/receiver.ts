@@ -1,10 +1,18 @@
-import { AcceptStage, deliveryContextOf, deliveryFromEnvelope, type Ordering, type Progress } from './accept.js';
+import {
+  type Accepted,
+  AcceptStage,
+  deliveryContextOf,
+  deliveryFromEnvelope,
+  type Ordering,
+  type Progress,
+} from './accept.js';
 import { Dedupe, type DedupeOptions } from './dedupe.js';
 import type { Dispatcher, Handler } from './dispatch.js';
 import type { Envelope } from './envelope.js';
 import { configError, type HookgateError, outcomeOf, positiveOption, toHookgateError } from './errors.js';
 import { type DeliveryLogOptions, LogRecorder } from './log/recorder.js';
 import { dedupeKeyForReplay, envelopeForReplay, type ReplayOptions } from './log/replay.js';
+import { isThenable } from './maybe-promise.js';
 import {
   type DeliveryTelemetry,
   type ObservabilityOptions,
@@ -12,7 +20,7 @@ import {
   Telemetry,
 } from './observability/telemetry.js';
 import { type OrderOptions, Sequencer } from './ordering.js';
-import { ProcessStage } from './process.js';
+import { type ProcessOutcome, ProcessStage } from './process.js';
 import { DurableAccept } from './queue/durable-accept.js';
 import type { QueueSink } from './queue/port.js';
 import { dedupeWindowMs, inlineWarning } from './queue/profile.js';
@@ -24,6 +32,7 @@ import type {
   DeliveryContext,
   DeliveryOutcome,
   DeliveryRecord,
+  MaybePromise,
   ReceiverRequest,
   ReceiverResponse,
   Scheme,
@@ -288,30 +297,52 @@ class HookgateReceiver<E extends EventSchemas> implements Receiver<E> {
     return this.#timed || telemetry?.timed ? performance.now() : 0;
   }
 
-  async #handle(request: ReceiverRequest, telemetry: DeliveryTelemetry | undefined): Promise<ReceiverResponse> {
+  /**
+   * One promise per delivery: the stages stay synchronous while every step is
+   * (node:crypto, a MemoryStore, synchronous handlers), and only then is the answer wrapped.
+   */
+  #handle(request: ReceiverRequest, telemetry: DeliveryTelemetry | undefined): Promise<ReceiverResponse> {
     const started = this.#clock(telemetry);
     const progress: Progress = { verified: false, ctx: undefined, handlerMs: undefined };
+    let running: MaybePromise<Answer>;
     try {
-      const { response, outcome } = await this.#run(request, progress);
-      this.#record(outcome, response.status, undefined, progress, started, telemetry);
-      return response;
+      running = this.#run(request, progress);
     } catch (caught) {
-      const error = toHookgateError(caught);
-      this.#record(outcomeOf(error), error.status, error.code, progress, started, telemetry);
-      this.#report(error, progress.ctx);
-      return errorResponse(error);
+      return Promise.resolve(this.#failed(caught, progress, started, telemetry));
     }
+    if (!isThenable(running)) return Promise.resolve(this.#answered(running, progress, started, telemetry));
+    return Promise.resolve(running).then(
+      (answer) => this.#answered(answer, progress, started, telemetry),
+      (caught: unknown) => this.#failed(caught, progress, started, telemetry),
+    );
+  }
+
+  #answered(answer: Answer, progress: Progress, started: number, telemetry: DeliveryTelemetry | undefined) {
+    this.#record(answer.outcome, answer.response.status, undefined, progress, started, telemetry);
+    return answer.response;
+  }
+
+  #failed(caught: unknown, progress: Progress, started: number, telemetry: DeliveryTelemetry | undefined) {
+    const error = toHookgateError(caught);
+    this.#record(outcomeOf(error), error.status, error.code, progress, started, telemetry);
+    this.#report(error, progress.ctx);
+    return errorResponse(error);
   }
 
   /** accept ─► (handshake answered) ─► process ─► answer. */
-  async #run(request: ReceiverRequest, progress: Progress) {
+  #run(request: ReceiverRequest, progress: Progress): MaybePromise<Answer> {
     const accepting = this.#accept.accept(request, progress);
-    const accepted = accepting instanceof Promise ? await accepting : accepting;
-    if (accepted.kind === 'handshake') return { response: accepted.response, outcome: 'challenge' as const };
+    if (isThenable(accepting)) return Promise.resolve(accepting).then((accepted) => this.#proceed(accepted, progress));
+    return this.#proceed(accepting, progress);
+  }
+
+  #proceed(accepted: Accepted, progress: Progress): MaybePromise<Answer> {
+    if (accepted.kind === 'handshake') return { response: accepted.response, outcome: 'challenge' };
     progress.envelope = accepted.envelope;
     if (this.#durable) return this.#durable.enqueue(accepted, progress);
-    const outcome = await this.#process.process(accepted, progress);
-    return { response: okResponse(outcome), outcome };
+    const processing = this.#process.process(accepted, progress);
+    if (isThenable(processing)) return Promise.resolve(processing).then(answerFor);
+    return answerFor(processing);
   }
 
   accept(request: ReceiverRequest): Promise<Acceptance> {
@@ -326,7 +357,7 @@ class HookgateReceiver<E extends EventSchemas> implements Receiver<E> {
     const progress: Progress = { verified: false, ctx: undefined, handlerMs: undefined };
     try {
       const accepting = this.#accept.accept(request, progress);
-      const accepted = accepting instanceof Promise ? await accepting : accepting;
+      const accepted = isThenable(accepting) ? await accepting : accepting;
       if (accepted.kind === 'delivery') {
         telemetry?.accepted(accepted.envelope);
         return { envelope: accepted.envelope, response: undefined };
@@ -506,6 +537,16 @@ class HookgateReceiver<E extends EventSchemas> implements Receiver<E> {
     }
     telemetry?.end(record, progress.ctx, started !== 0);
   }
+}
+
+/** What a delivery came to, and the answer it gets. */
+interface Answer {
+  response: ReceiverResponse;
+  outcome: DeliveryOutcome;
+}
+
+function answerFor(outcome: ProcessOutcome): Answer {
+  return { response: okResponse(outcome), outcome };
 }
 
 function resolveOrder(

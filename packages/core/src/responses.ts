@@ -6,8 +6,17 @@ export type Acknowledgement = 'processed' | 'duplicate' | 'stale' | 'unhandled' 
 
 const JSON_HEADERS = Object.freeze({ 'content-type': 'application/json' });
 
+const ACK_BODIES: Readonly<Record<Acknowledgement, string>> = {
+  processed: '{"status":"processed"}',
+  duplicate: '{"status":"duplicate"}',
+  stale: '{"status":"stale"}',
+  unhandled: '{"status":"unhandled"}',
+  queued: '{"status":"queued"}',
+};
+
 export function okResponse(status: Acknowledgement, httpStatus = 200): ReceiverResponse {
-  return { status: httpStatus, headers: { ...JSON_HEADERS }, body: `{"status":"${status}"}` };
+  // A fresh headers object each time: an adapter or a caller may add to it.
+  return { status: httpStatus, headers: { 'content-type': 'application/json' }, body: ACK_BODIES[status] };
 }
 
 /** The answer for a failure: its status, Retry-After when it has one, and a small JSON body with no payload in it. */

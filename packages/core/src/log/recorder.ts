@@ -210,12 +210,11 @@ export class LogRecorder {
       const value = source[name];
       if (value !== undefined && this.#headers.has(name) && !NEVER_CAPTURED.has(name)) headers[name] = value;
     }
-    keepHeaders(headers);
     return {
       // A copy: the request's buffer may be pooled and reused once the answer is out.
       body: bytesView(new Uint8Array(body.subarray(0, this.#captureBytes))),
       bodyBytes: body.length,
-      headers,
+      headers: keepHeaders(headers),
       envelope: envelope && {
         timestamp: envelope.timestamp,
         retryNum: envelope.retryNum,
