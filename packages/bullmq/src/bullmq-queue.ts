@@ -1,4 +1,14 @@
-import type { DeadLetter, JobFailure, JobRunner, QueueMessage, QueueSink, QueueSource } from '@hookgate/core';
+import type {
+  DeadLetter,
+  JobFailure,
+  JobRunner,
+  QueueCounts,
+  QueueInfo,
+  QueueMessage,
+  QueueReceipt,
+  QueueSink,
+  QueueSource,
+} from '@hookgate/core';
 import {
   type ConnectionOptions,
   DelayedError,
@@ -103,7 +113,22 @@ export class BullMQQueue implements QueueSink, QueueSource {
     return this.#queue;
   }
 
-  async enqueue(message: QueueMessage): Promise<void> {
+  /** `messaging.system` `bullmq` and the queue's name, for hookgate's spans and metrics. */
+  describe(): QueueInfo {
+    return { name: this.name, system: 'bullmq' };
+  }
+
+  /** Waiting (prioritized included), delayed (retries in backoff, waits) and dead-lettered (failed) jobs. */
+  async counts(): Promise<QueueCounts> {
+    const counts = await this.queue.getJobCounts('waiting', 'prioritized', 'delayed', 'failed');
+    return {
+      waiting: (counts.waiting ?? 0) + (counts.prioritized ?? 0),
+      delayed: counts.delayed ?? 0,
+      deadLetter: counts.failed ?? 0,
+    };
+  }
+
+  async enqueue(message: QueueMessage): Promise<QueueReceipt> {
     const keep = this.#options.keepCompleted ?? { count: 10_000, age: 3_600 };
     const options: JobsOptions = {
       jobId: jobIdFor(message.key),
@@ -112,7 +137,8 @@ export class BullMQQueue implements QueueSink, QueueSource {
       removeOnComplete: keep,
       removeOnFail: false,
     };
-    await this.queue.add('delivery', message.envelope, options);
+    const job = await this.queue.add('delivery', message.envelope, options);
+    return { messageId: job.id };
   }
 
   consume(run: JobRunner, { concurrency }: { concurrency: number }): void {

@@ -51,8 +51,11 @@ export type {
   JobFailure,
   JobRunner,
   JobVerdict,
+  QueueCounts,
   QueuedJob,
+  QueueInfo,
   QueueMessage,
+  QueueReceipt,
   QueueSink,
   QueueSource,
 } from './queue/port.js';

@@ -19,13 +19,44 @@ export interface QueueMessage {
   readonly envelope: EnvelopeJSON;
 }
 
+/** What an enqueue may resolve with: the id the queue gave the message (`messaging.message.id` on the PRODUCER span). */
+export interface QueueReceipt {
+  readonly messageId?: string | undefined;
+}
+
+/**
+ * How a queue names itself in spans and metrics (OpenTelemetry's messaging
+ * conventions). Optional on both sides of the port: without it the spans are
+ * named `send` and `process` and carry no destination.
+ */
+export interface QueueInfo {
+  /** The queue's name (`messaging.destination.name`), the same in web and worker processes. */
+  readonly name: string;
+  /** The messaging system (`messaging.system`), e.g. `bullmq`, `rabbitmq`, `aws_sqs`. */
+  readonly system?: string | undefined;
+}
+
+/** How many jobs a queue holds, by state (the `hookgate.queue.depth` gauge). */
+export interface QueueCounts {
+  /** Ready to run, not yet taken by a worker. */
+  readonly waiting: number;
+  /** Due later: retries in their backoff, jobs waiting for their turn. */
+  readonly delayed: number;
+  /** In the dead-letter state. */
+  readonly deadLetter: number;
+}
+
 export interface QueueSink {
   /**
    * Resolves once the message is durably queued (or a message with the same key
    * already is); rejects when it could not be. Must be atomic: never half-queued.
-   * `signal` aborts a call the receiver stopped waiting for.
+   * `signal` aborts a call the receiver stopped waiting for. May resolve with the
+   * message's id (for the PRODUCER span).
    */
-  enqueue(message: QueueMessage, options?: { signal?: AbortSignal }): Promise<void>;
+  // biome-ignore lint/suspicious/noConfusingVoidType: void keeps every adapter written as Promise<void> a QueueSink
+  enqueue(message: QueueMessage, options?: { signal?: AbortSignal }): Promise<void | QueueReceipt>;
+  /** The queue's name and system, for spans. Called once, when a receiver is built with OpenTelemetry on. */
+  describe?(): QueueInfo;
 }
 
 /** A queued message handed to a worker. */
@@ -75,6 +106,13 @@ export interface DeadLetter {
 }
 
 export interface QueueSource {
+  /** The queue's name and system, for spans and metrics. Called once, by `createWorker` with OpenTelemetry on. */
+  describe?(): QueueInfo;
+  /**
+   * How many jobs are waiting, delayed and dead-lettered right now, where the
+   * engine can count them cheaply (read at each metrics collection, not per job).
+   */
+  counts?(): Promise<QueueCounts>;
   /**
    * Starts taking jobs, at most `concurrency` at a time, and runs each through
    * `run`, then carries out its verdict. A job whose worker died (SIGKILL,

@@ -233,6 +233,58 @@ export function runQueueConformance(
   );
 
   test(
+    'where the adapter has them: describe names the queue, an enqueue receipt is the job id, counts count by state',
+    () =>
+      withQueues(async (open) => {
+        const queue = await open();
+        const info = queue.describe?.();
+        if (info !== undefined) {
+          expect(typeof info.name === 'string' && info.name !== '', 'describe() must give the queue a name');
+          expect(info.system === undefined || info.system !== '', 'describe().system, when given, is not empty');
+        }
+        const [first, second] = [`k:${randomUUID()}`, `k:${randomUUID()}`];
+        const receipts = [
+          await queue.enqueue({ key: first, envelope: sampleEnvelope({ type: 'a' }, { dedupeKey: first }) }),
+          await queue.enqueue({ key: second, envelope: sampleEnvelope({ type: 'b' }, { dedupeKey: second }) }),
+        ];
+        const counts = queue.counts?.bind(queue);
+        if (counts) {
+          const before = await counts();
+          expect(
+            before.waiting === 2 && before.delayed === 0 && before.deadLetter === 0,
+            `two jobs waiting, got ${JSON.stringify(before)}`,
+          );
+        }
+        const ids: string[] = [];
+        await queue.consume(
+          async (job) => {
+            ids.push(job.id);
+            // One job waits far beyond the test, the other is dead-lettered.
+            return (job.data as EnvelopeJSON).type === 'a'
+              ? { action: 'wait', delayMs: 600_000 }
+              : { action: 'dead-letter', failure: { code: 'handler_failed', message: 'The event handler failed' } };
+          },
+          { concurrency: 2 },
+        );
+        await until('both jobs ran', () => ids.length === 2);
+        for (const [i, receipt] of receipts.entries()) {
+          const id = receipt?.messageId;
+          expect(
+            id === undefined || ids.includes(id),
+            `receipt ${i}: ${String(id)} is not a job id (${ids.join(', ')})`,
+          );
+        }
+        if (counts) {
+          await until('counts() gives 0 waiting, 1 delayed, 1 dead-lettered', async () => {
+            const after = await counts();
+            return after.waiting === 0 && after.delayed === 1 && after.deadLetter === 1;
+          });
+        }
+      }),
+    timeout,
+  );
+
+  test(
     'close waits for the job in hand, which is not run again',
     () =>
       withQueues(async (open) => {
