@@ -7,6 +7,11 @@
  *
  *   GITHUB_WEBHOOK_SECRET=… pnpm web      # POST http://127.0.0.1:3000/webhooks/github
  *   GITHUB_WEBHOOK_SECRET=… pnpm worker
+ *
+ * With an OpenTelemetry SDK registered in both processes (see examples/otel-console),
+ * each delivery is one trace, with no option here: the web's `webhook github` span,
+ * its `send github-webhooks` PRODUCER span, then in the worker `process github-webhooks`
+ * (CONSUMER) with the handler's spans under it.
  */
 import { createServer } from 'node:http';
 import { pathToFileURL } from 'node:url';

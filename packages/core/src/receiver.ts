@@ -17,6 +17,7 @@ import {
   type DeliveryTelemetry,
   type ObservabilityOptions,
   ObservedDispatcher,
+  RECEIVER_TELEMETRY,
   Telemetry,
 } from './observability/telemetry.js';
 import { type OrderOptions, Sequencer } from './ordering.js';
@@ -249,12 +250,18 @@ class HookgateReceiver<E extends EventSchemas> implements Receiver<E> {
           queue: options.queue,
           dedupe,
           timeoutMs: positiveOption(options.enqueueTimeoutMs, 2_000, 'enqueueTimeoutMs'),
+          tracing: telemetry.queueTracing,
         })
       : undefined;
     for (const store of new Set([dedupe?.store, order?.store])) this.#diagnose(store);
     // A sender that never redelivers, received inline: durable mode or a delivery log (to see and replay failures).
     const warning = this.#durable || options.log !== undefined ? undefined : inlineWarning(scheme);
     if (warning) this.#report(warning, undefined);
+  }
+
+  /** For `createWorker`: the CONSUMER spans and queue metrics use this receiver's OpenTelemetry. */
+  get [RECEIVER_TELEMETRY](): Telemetry {
+    return this.#telemetry;
   }
 
   on(type: string, handler: Handler<never>): this {

@@ -8,6 +8,8 @@ import {
   envelopeToJSON,
   type Logger,
   MemoryStore,
+  type QueueMessage,
+  type QueueSink,
   QueueTracing,
   type ReceiverOptions,
   standardWebhooks,
@@ -584,8 +586,8 @@ describe('across a queue (durable mode)', () => {
       [
         'POST /webhooks [SERVER]',
         `  ${SPAN} accept [INTERNAL] hookgate.scheme=standard-webhooks hookgate.outcome=accepted hookgate.signature.verified=true hookgate.delivery.id=msg_q1 hookgate.event.type=invoice.paid hookgate.ordering.key_present=false`,
-        '  send webhooks [PRODUCER] messaging.operation.type=send messaging.destination.name=webhooks hookgate.scheme=standard-webhooks messaging.system=memory hookgate.delivery.id=msg_q1 hookgate.event.type=invoice.paid',
-        '    process webhooks [CONSUMER] messaging.operation.type=process messaging.destination.name=webhooks hookgate.scheme=standard-webhooks messaging.system=memory hookgate.delivery.id=msg_q1 hookgate.event.type=invoice.paid hookgate.delivery.attempt=1',
+        '  send webhooks [PRODUCER] messaging.operation.name=send messaging.operation.type=send messaging.destination.name=webhooks hookgate.scheme=standard-webhooks messaging.system=memory hookgate.delivery.id=msg_q1 hookgate.event.type=invoice.paid',
+        '    process webhooks [CONSUMER] messaging.operation.name=process messaging.operation.type=process messaging.destination.name=webhooks hookgate.scheme=standard-webhooks messaging.system=memory hookgate.delivery.id=msg_q1 hookgate.event.type=invoice.paid hookgate.delivery.attempt=1',
         `      ${SPAN} [INTERNAL] hookgate.scheme=standard-webhooks hookgate.outcome=processed hookgate.response.status_code=200 hookgate.signature.verified=true hookgate.delivery.id=msg_q1 hookgate.event.type=invoice.paid hookgate.dedupe.result=claimed hookgate.ordering.key_present=false`,
         '        send email [INTERNAL]',
       ].join('\n'),
@@ -620,6 +622,64 @@ describe('across a queue (durable mode)', () => {
     expect(consumer.parentSpanContext).toBeUndefined();
     expect(consumer.status).toEqual({ code: SpanStatusCode.ERROR, message: 'handler_failed' });
     expect(parentOf(onlySpan(otel.spans(), SPAN))).toBe(idOf(consumer));
+  });
+
+  test('createReceiver({ queue }): the enqueue is a PRODUCER span under the delivery span, its context in the queued envelope', async () => {
+    const queued: QueueMessage[] = [];
+    const sink: QueueSink = {
+      enqueue: async (message) => {
+        queued.push(message);
+        return { messageId: `job-${queued.length}` };
+      },
+      describe: () => ({ name: 'webhooks', system: 'memory' }),
+    };
+    const receiver = receiverWith({ queue: sink });
+    const answer = await underServer(() => receiver.handle(delivery('msg_q4')));
+    expect(answer.status).toBe(202);
+    const spans = otel.spans();
+    expect(spanTree(spans, { attributes: false })).toBe(
+      ['POST /webhooks [SERVER]', `  ${SPAN} [INTERNAL]`, '    send webhooks [PRODUCER]'].join('\n'),
+    );
+    const producer = onlySpan(spans, 'send webhooks');
+    expect(producer.attributes).toEqual({
+      'messaging.operation.name': 'send',
+      'messaging.operation.type': 'send',
+      'messaging.destination.name': 'webhooks',
+      'messaging.system': 'memory',
+      'messaging.message.id': 'job-1',
+      'hookgate.scheme': 'standard-webhooks',
+      'hookgate.delivery.id': 'msg_q4',
+      'hookgate.event.type': 'invoice.paid',
+    });
+    expect(onlySpan(spans, SPAN).attributes['hookgate.outcome']).toBe('queued');
+    const { traceId, spanId } = producer.spanContext();
+    expect(queued[0]?.envelope.trace).toEqual({ traceparent: `00-${traceId}-${spanId}-01` });
+
+    // A queue that does not describe itself: the span is named after the operation alone.
+    otel.reset();
+    const anonymous = receiverWith({ queue: { enqueue: async (message) => void queued.push(message) } });
+    expect((await anonymous.handle(delivery('msg_q5'))).status).toBe(202);
+    const bare = onlySpan(otel.spans(), 'send');
+    expect(bare.attributes['messaging.destination.name']).toBeUndefined();
+    expect(bare.attributes['messaging.message.id']).toBeUndefined();
+    expect(queued[1]?.envelope.trace?.traceparent).toContain(bare.spanContext().spanId);
+  });
+
+  test('createReceiver({ queue }) with OpenTelemetry off: no span, no trace in the envelope, describe never asked', async () => {
+    const queued: QueueMessage[] = [];
+    let described = 0;
+    const sink: QueueSink = {
+      enqueue: async (message) => void queued.push(message),
+      describe: () => {
+        described++;
+        return { name: 'webhooks' };
+      },
+    };
+    const receiver = receiverWith({ queue: sink, openTelemetry: false });
+    expect((await underServer(() => receiver.handle(delivery('msg_q6')))).status).toBe(202);
+    expect(otel.spans().map((span) => span.name)).toEqual(['POST /webhooks']);
+    expect(queued[0]?.envelope.trace).toBeUndefined();
+    expect(described).toBe(0);
   });
 
   test('without OpenTelemetry, enqueue and consume only run what they are given', async () => {

@@ -71,7 +71,7 @@ export interface GlobalRegistry {
   readonly metrics?: unknown;
 }
 
-function globalRegistry(): GlobalRegistry | undefined {
+export function globalRegistry(): GlobalRegistry | undefined {
   return (globalThis as { [GLOBAL_API_KEY]?: GlobalRegistry })[GLOBAL_API_KEY];
 }
 

@@ -3,17 +3,17 @@ import type { Envelope } from '../envelope.js';
 import { toHookgateError } from '../errors.js';
 import { isThenable } from '../maybe-promise.js';
 import type { MaybePromise } from '../types.js';
-import { ATTR, type OpenTelemetryApiLike, resolveTracing, type TracerProviderLike } from './otel.js';
+import { ATTR, globalRegistry, type OpenTelemetryApiLike, resolveTracing, type TracerProviderLike } from './otel.js';
 import { spanContextOf, traceRecordOf } from './trace-context.js';
 
 /** A queue, for the PRODUCER and CONSUMER spans of durable mode. */
 export interface QueueDescription {
-  /** The queue's name (`messaging.destination.name`). */
-  name: string;
+  /** The queue's name (`messaging.destination.name`); without it the spans are named `send` and `process`. */
+  name?: string | undefined;
   /** The messaging system (`messaging.system`), e.g. `bullmq`. */
-  system?: string;
+  system?: string | undefined;
   /** The job or message id the queue gave it (`messaging.message.id`). */
-  messageId?: string;
+  messageId?: string | undefined;
 }
 
 export interface QueueTracingOptions {
@@ -36,24 +36,34 @@ interface ProcessedLike {
  */
 export class QueueTracing {
   readonly #tracing: ReturnType<typeof resolveTracing>;
+  /** Whether spans go to the global provider: then nothing is started while no SDK registered one. */
+  readonly #global: boolean;
 
   constructor(options: QueueTracingOptions = {}) {
     this.#tracing = resolveTracing(options.openTelemetry, options.tracerProvider);
+    this.#global = options.tracerProvider === undefined;
+  }
+
+  /** The API and tracer, or undefined when a span would record nothing (as for the delivery span). */
+  #active(): ReturnType<typeof resolveTracing> {
+    return this.#global && globalRegistry()?.trace === undefined ? undefined : this.#tracing;
   }
 
   /**
    * At enqueue: a PRODUCER span (`send <queue>`) under the active context; `send`
    * gets the envelope with that span's context in `trace`, and runs with it active.
+   * When `send` resolves with `{ messageId }` (a `QueueReceipt`), the span gets it
+   * as `messaging.message.id`.
    */
   enqueue<T>(
     envelope: Envelope,
     queue: QueueDescription,
     send: (envelope: Envelope) => MaybePromise<T>,
   ): MaybePromise<T> {
-    const tracing = this.#tracing;
+    const tracing = this.#active();
     if (!tracing) return send(envelope);
     const { api, tracer } = tracing;
-    const span = tracer.startSpan(`send ${queue.name}`, {
+    const span = tracer.startSpan(spanName('send', queue), {
       kind: api.SpanKind.PRODUCER,
       attributes: messagingAttributes(envelope, queue, 'send'),
     });
@@ -64,7 +74,11 @@ export class QueueTracing {
       api,
       span,
       () => api.context.with(active, () => send(traced)),
-      () => undefined,
+      (result) => {
+        const messageId = (result as { messageId?: unknown } | null | undefined)?.messageId;
+        if (typeof messageId === 'string') span.setAttribute('messaging.message.id', messageId);
+        return undefined;
+      },
     );
   }
 
@@ -79,7 +93,7 @@ export class QueueTracing {
     queue: QueueDescription & { attempt?: number },
     run: () => Promise<T>,
   ): Promise<T> {
-    const tracing = this.#tracing;
+    const tracing = this.#active();
     if (!tracing) return run();
     const { api, tracer } = tracing;
     const producer = spanContextOf(api, envelope.trace);
@@ -90,7 +104,7 @@ export class QueueTracing {
         ? api.trace.setSpanContext(api.context.active(), producer)
         : api.context.active();
     const span = tracer.startSpan(
-      `process ${queue.name}`,
+      spanName('process', queue),
       { kind: api.SpanKind.CONSUMER, attributes, links: producer ? [{ context: producer }] : [] },
       parent,
     );
@@ -103,12 +117,19 @@ export class QueueTracing {
   }
 }
 
+/** `{operation} {destination}`, or the operation alone when the queue has no name (OpenTelemetry's messaging spans). */
+function spanName(operation: 'send' | 'process', queue: QueueDescription): string {
+  return queue.name ? `${operation} ${queue.name}` : operation;
+}
+
 function messagingAttributes(envelope: Envelope, queue: QueueDescription, operation: string): Api.Attributes {
+  // hookgate's operations are the generic ones: `send` and `process` are both the name and the type.
   const attributes: Api.Attributes = {
+    'messaging.operation.name': operation,
     'messaging.operation.type': operation,
-    'messaging.destination.name': queue.name,
-    [ATTR.scheme]: envelope.scheme,
   };
+  if (queue.name) attributes['messaging.destination.name'] = queue.name;
+  attributes[ATTR.scheme] = envelope.scheme;
   if (queue.system !== undefined) attributes['messaging.system'] = queue.system;
   if (queue.messageId !== undefined) attributes['messaging.message.id'] = queue.messageId;
   if (envelope.id !== undefined) attributes[ATTR.deliveryId] = envelope.id;

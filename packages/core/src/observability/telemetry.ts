@@ -2,6 +2,7 @@ import type * as Api from '@opentelemetry/api';
 import { Dispatcher } from '../dispatch.js';
 import type { Envelope } from '../envelope.js';
 import { type HookgateError, toHookgateError } from '../errors.js';
+import type { QueueSource } from '../queue/port.js';
 import type { DeliveryContext, DeliveryRecord, MaybePromise, Scheme, SchemeRequest } from '../types.js';
 import {
   type DispatchMessage,
@@ -20,6 +21,8 @@ import {
   type OpenTelemetryApiLike,
   type TracerProviderLike,
 } from './otel.js';
+import { QueueTracing } from './queue-tracing.js';
+import { WorkerTelemetry } from './worker-telemetry.js';
 
 /** The receiver's observability options (see the README's "Observability"). */
 export interface ObservabilityOptions {
@@ -46,6 +49,18 @@ export interface TelemetryOptions extends ObservabilityOptions {
   dedupe: boolean;
   /** Deliveries held by ordering right now, when ordering is on. */
   held: (() => number) | undefined;
+}
+
+/**
+ * Where a receiver keeps its Telemetry for `createWorker` (outside the Receiver
+ * interface: a receiver of one's own simply gets no queue spans or metrics).
+ */
+export const RECEIVER_TELEMETRY: unique symbol = Symbol('hookgate.telemetry');
+
+/** The receiver's Telemetry, when it is one of hookgate's own. */
+export function telemetryOf(receiver: object): Telemetry | undefined {
+  const telemetry = (receiver as { [RECEIVER_TELEMETRY]?: unknown })[RECEIVER_TELEMETRY];
+  return telemetry instanceof Telemetry ? telemetry : undefined;
 }
 
 /** What a receiver entry point is doing, for the span name and the handle channel. */
@@ -77,6 +92,7 @@ export class Telemetry {
   readonly #requestLoggers: boolean;
   readonly #channels: HookgateChannels | undefined;
   readonly #dedupe: boolean;
+  readonly #queueTracing: QueueTracing | undefined;
   /** Whether the process stage should time handlers (metrics are being recorded). */
   measuring = false;
 
@@ -91,6 +107,13 @@ export class Telemetry {
       meterProvider: options.meterProvider,
       held: options.held,
     });
+    // Durable mode's PRODUCER and CONSUMER spans follow the delivery spans: same provider, on and off together.
+    this.#queueTracing = this.otel
+      ? new QueueTracing({
+          ...(options.tracerProvider === undefined ? {} : { tracerProvider: options.tracerProvider }),
+          ...(options.openTelemetry === undefined ? {} : { openTelemetry: options.openTelemetry }),
+        })
+      : undefined;
     const logger = options.logger;
     this.#requestLoggers = logger !== false;
     this.#logger = logger ? (logger.child?.({ hookgate: options.scheme }) ?? logger) : undefined;
@@ -114,6 +137,23 @@ export class Telemetry {
       },
     });
     return observed;
+  }
+
+  /** Durable mode's spans around enqueues; undefined with OpenTelemetry off. */
+  get queueTracing(): QueueTracing | undefined {
+    return this.#queueTracing;
+  }
+
+  /** A worker's spans over `queue`; undefined with OpenTelemetry off. */
+  observeWorker(queue: QueueSource): WorkerTelemetry | undefined {
+    const tracing = this.#queueTracing;
+    if (!tracing) return undefined;
+    try {
+      return new WorkerTelemetry(tracing, queue);
+    } catch {
+      // A broken describe must not stop the worker.
+      return undefined;
+    }
   }
 
   /** Starts watching one delivery; undefined when nobody would hear of it. */

@@ -3,8 +3,9 @@ import type { Dedupe } from '../dedupe.js';
 import { reasonOf } from '../dedupe.js';
 import { type Envelope, envelopeToJSON } from '../envelope.js';
 import { HookgateError } from '../errors.js';
+import type { QueueDescription, QueueTracing } from '../observability/queue-tracing.js';
 import { okResponse } from '../responses.js';
-import type { ReceiverResponse } from '../types.js';
+import type { MaybePromise, ReceiverResponse } from '../types.js';
 import type { QueueSink } from './port.js';
 
 /**
@@ -23,17 +24,24 @@ export interface DurableAcceptOptions {
   dedupe: Dedupe | undefined;
   /** How long to wait for the queue before answering 503. */
   timeoutMs: number;
+  /** The PRODUCER span around each enqueue, when OpenTelemetry is on. */
+  tracing: QueueTracing | undefined;
 }
 
 /** accept → claim → enqueue → 202; the enqueue failed → release → 503. */
 export class DurableAccept {
   readonly #options: DurableAcceptOptions;
+  readonly #tracing: QueueTracing | undefined;
+  /** The queue as the PRODUCER span names it (asked once). */
+  readonly #queueInfo: QueueDescription;
 
   constructor(options: DurableAcceptOptions) {
     if (typeof options.queue?.enqueue !== 'function') {
       throw new HookgateError('invalid_configuration', 'queue must have an enqueue method (a QueueSink)');
     }
     this.#options = options;
+    this.#tracing = options.tracing;
+    this.#queueInfo = options.tracing ? { ...options.queue.describe?.() } : {};
   }
 
   async enqueue(
@@ -71,13 +79,24 @@ export class DurableAccept {
     return { response: okResponse('queued', 202), outcome: 'queued' };
   }
 
-  /** Enqueues within the timeout; a failure or a timeout is a 503 queue_unavailable. */
-  async #send(key: string | undefined, envelope: Envelope): Promise<void> {
+  /**
+   * With OpenTelemetry on, the enqueue runs under a PRODUCER span (a child of the
+   * delivery's span), and the envelope that goes on the queue carries its context.
+   */
+  #send(key: string | undefined, envelope: Envelope): MaybePromise<unknown> {
+    const tracing = this.#tracing;
+    // Off: the enqueue itself, nothing more (not even a promise of its own).
+    if (tracing === undefined) return this.#enqueue(key, envelope);
+    return tracing.enqueue(envelope, this.#queueInfo, (traced) => this.#enqueue(key, traced));
+  }
+
+  /** Enqueues within the timeout (resolving with the queue's receipt, if any); a failure or a timeout is a 503 queue_unavailable. */
+  async #enqueue(key: string | undefined, envelope: Envelope): Promise<unknown> {
     const { queue, timeoutMs } = this.#options;
     const controller = new AbortController();
     let timer: ReturnType<typeof setTimeout> | undefined;
     try {
-      await Promise.race([
+      return await Promise.race([
         queue.enqueue({ key, envelope: envelopeToJSON(envelope) }, { signal: controller.signal }),
         new Promise<never>((_, reject) => {
           timer = setTimeout(

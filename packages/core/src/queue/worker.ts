@@ -1,6 +1,8 @@
 import { envelopeFromJSON } from '../envelope.js';
 import { configError, type HookgateError, positiveOption, toHookgateError } from '../errors.js';
-import type { Receiver } from '../receiver.js';
+import { telemetryOf } from '../observability/telemetry.js';
+import type { WorkerTelemetry } from '../observability/worker-telemetry.js';
+import type { ProcessResult, Receiver } from '../receiver.js';
 import type { EventSchemas } from '../schema.js';
 import { type BackoffOptions, exponentialBackoff } from './backoff.js';
 import type { DeadLetter, JobFailure, JobVerdict, QueuedJob, QueueSource } from './port.js';
@@ -48,13 +50,21 @@ function failureOf(error: HookgateError): JobFailure {
   return { code: error.code, message: `${error.message}${thrown}` };
 }
 
+interface RunPolicy {
+  attempts: number;
+  retryDelay: (attempt: number) => number;
+  waitDelay: (waits: number) => number;
+}
+
 /**
  * Decides what becomes of one job: the process stage's result mapped onto the
- * queue's verbs. Never throws: whatever happens is a verdict.
+ * queue's verbs. Never throws: whatever happens is a verdict. With telemetry
+ * (OpenTelemetry on), the process stage runs under the job's CONSUMER span.
  */
 export function createJobRunner(
   receiver: Receiver<EventSchemas>,
-  policy: { attempts: number; retryDelay: (attempt: number) => number; waitDelay: (waits: number) => number },
+  policy: RunPolicy,
+  telemetry?: WorkerTelemetry | undefined,
 ): (job: QueuedJob) => Promise<JobVerdict> {
   return async (job) => {
     let envelope: ReturnType<typeof envelopeFromJSON>;
@@ -66,15 +76,21 @@ export function createJobRunner(
       receiver.reportError(error);
       return { action: 'dead-letter', failure: { code: error.code, message: error.message } };
     }
-    const result = await receiver.process(envelope);
-    const error = result.error;
-    if (error === undefined) return { action: 'done' };
-    if (TRANSIENT.has(error.code)) return { action: 'wait', delayMs: policy.waitDelay(job.waits) };
-    // A rejection (the event failed its schema) will not pass by being retried; a fix and a redrive may.
-    if (error.status < 500) return { action: 'dead-letter', failure: failureOf(error) };
-    if (job.attempt >= policy.attempts) return { action: 'dead-letter', failure: failureOf(error) };
-    return { action: 'retry', delayMs: policy.retryDelay(job.attempt), failure: failureOf(error) };
+    const result = await (telemetry
+      ? telemetry.process(job, envelope, () => receiver.process(envelope))
+      : receiver.process(envelope));
+    return verdictFor(result, job, policy);
   };
+}
+
+function verdictFor(result: ProcessResult, job: QueuedJob, policy: RunPolicy): JobVerdict {
+  const error = result.error;
+  if (error === undefined) return { action: 'done' };
+  if (TRANSIENT.has(error.code)) return { action: 'wait', delayMs: policy.waitDelay(job.waits) };
+  // A rejection (the event failed its schema) will not pass by being retried; a fix and a redrive may.
+  if (error.status < 500) return { action: 'dead-letter', failure: failureOf(error) };
+  if (job.attempt >= policy.attempts) return { action: 'dead-letter', failure: failureOf(error) };
+  return { action: 'retry', delayMs: policy.retryDelay(job.attempt), failure: failureOf(error) };
 }
 
 /**
@@ -95,11 +111,13 @@ export function createWorker<E extends EventSchemas>(options: WorkerOptions<E>):
     const step = Math.min(waitMax, waitBase * 2 ** Math.min(waits, 20));
     return Math.round(step / 2 + Math.random() * (step / 2));
   };
-  const run = createJobRunner(receiver as Receiver<EventSchemas>, {
-    attempts,
-    retryDelay: (attempt) => backoff.delay(attempt),
-    waitDelay,
-  });
+  // The receiver's OpenTelemetry (its providers, on or off) covers its workers' spans too.
+  const telemetry = telemetryOf(receiver)?.observeWorker(queue);
+  const run = createJobRunner(
+    receiver as Receiver<EventSchemas>,
+    { attempts, retryDelay: (attempt) => backoff.delay(attempt), waitDelay },
+    telemetry,
+  );
   const started = Promise.resolve(queue.consume(run, { concurrency }));
   started.catch((error: unknown) => receiver.reportError(error));
   return {
