@@ -11,7 +11,8 @@
  * With an OpenTelemetry SDK registered in both processes (see examples/otel-console),
  * each delivery is one trace, with no option here: the web's `webhook github` span,
  * its `send github-webhooks` PRODUCER span, then in the worker `process github-webhooks`
- * (CONSUMER) with the handler's spans under it.
+ * (CONSUMER) with the handler's spans under it; workers add `hookgate.queue.*` metrics
+ * (jobs by verdict, dead letters, lag, depth).
  */
 import { createServer } from 'node:http';
 import { pathToFileURL } from 'node:url';

@@ -2,7 +2,8 @@
  * Durable mode's OpenTelemetry on real BullMQ and Redis, with the SDK's
  * in-memory exporters: one trace from the web process's delivery span through
  * the PRODUCER span, across the queue, to the worker's CONSUMER span and the
- * handler's own spans; nothing at all when off.
+ * handler's own spans; the queue metrics (jobs by verdict, dead letters, lag,
+ * depth from BullMQ's counts); nothing secret anywhere; nothing at all when off.
  */
 import { randomUUID } from 'node:crypto';
 import { BullMQQueue, type BullMQQueueOptions } from '@hookgate/bullmq';
@@ -15,14 +16,21 @@ import {
   type Receiver,
   type ReceiverOptions,
 } from '@hookgate/core';
-import { signGitHub } from '@hookgate/core/testing';
+import { sampleEnvelope, signGitHub } from '@hookgate/core/testing';
 import { SpanKind, SpanStatusCode } from '@opentelemetry/api';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { describeWithRedis, REDIS_HOST, REDIS_PORT } from '../../../test/support/redis.js';
-import { sleep } from '../../../test/support/time.js';
-import { installContextManager, onlySpan, otelHarness, spanTree } from '../../core/test/otel-helpers.js';
+import { deferred, sleep } from '../../../test/support/time.js';
+import {
+  type HistogramPoint,
+  installContextManager,
+  metricPoints,
+  onlySpan,
+  otelHarness,
+  spanTree,
+} from '../../core/test/otel-helpers.js';
 
 const SECRET = 'otel-durable-secret-5d1e8a';
 /** Sits in every payload: it must never reach a span or a metric. */
@@ -159,6 +167,146 @@ describeWithRedis('durable mode with OpenTelemetry, on BullMQ', () => {
       'hookgate.delivery.attempt': 1,
     });
     expect(process.status.code).toBe(SpanStatusCode.UNSET);
+  });
+
+  test('a job failing until dead-lettered: retry spans linked, not children; jobs, dead letters, lag and depth metrics; no secret anywhere', async () => {
+    const { otel, name, producer, web, worker, consumer } = setup();
+    const runs: number[] = [];
+    worker.on('issues.opened', () => {
+      runs.push(Date.now());
+      throw new Error(`cannot process ${MARKER} ${SECRET}`);
+    });
+    const { request, headers } = signed({ n: 2 });
+    expect((await underServer(otel, () => web.handle(request))).status).toBe(202);
+    const running = createWorker({
+      receiver: worker,
+      queue: consumer(),
+      attempts: 2,
+      backoff: { baseMs: 20, factor: 1, maxMs: 20 },
+    });
+    await until('dead-lettered', async () => (await running.deadLetters()).length === 1);
+    expect(runs).toHaveLength(2);
+
+    const spans = otel.spans();
+    const send = onlySpan(spans, `send ${name}`);
+    const attempts = spans
+      .filter((span) => span.name === `process ${name}`)
+      .sort(
+        (a, b) => Number(a.attributes['hookgate.delivery.attempt']) - Number(b.attributes['hookgate.delivery.attempt']),
+      );
+    expect(attempts.map((span) => span.attributes['hookgate.delivery.attempt'])).toEqual([1, 2]);
+    const [first, retry] = attempts as [ReadableSpan, ReadableSpan];
+    expect(first.parentSpanContext?.spanId).toBe(idOf(send));
+    // A retry starts a trace of its own (hours may have passed), linked to the producer.
+    expect(retry.parentSpanContext).toBeUndefined();
+    expect(retry.spanContext().traceId).not.toBe(send.spanContext().traceId);
+    expect(retry.links.map((link) => link.context.spanId)).toEqual([idOf(send)]);
+    for (const span of attempts) expect(span.status).toEqual({ code: SpanStatusCode.ERROR, message: 'handler_failed' });
+
+    const metrics = await otel.metrics();
+    const queueAttributes = { 'messaging.system': 'bullmq', 'messaging.destination.name': name };
+    const jobs = metricPoints(metrics, 'hookgate.queue.jobs');
+    expect(jobs?.descriptor).toMatchObject({ unit: '{job}' });
+    expect((jobs?.points ?? []).map((point) => ({ ...point.attributes, value: point.value }))).toEqual(
+      expect.arrayContaining([
+        {
+          ...queueAttributes,
+          'hookgate.scheme': 'github',
+          'hookgate.queue.verdict': 'retry',
+          'error.type': 'handler_failed',
+          value: 1,
+        },
+        {
+          ...queueAttributes,
+          'hookgate.scheme': 'github',
+          'hookgate.queue.verdict': 'dead_letter',
+          'error.type': 'handler_failed',
+          value: 1,
+        },
+      ]),
+    );
+    expect(jobs?.points).toHaveLength(2);
+    const deadLetters = metricPoints(metrics, 'hookgate.queue.dead_letters');
+    expect(deadLetters?.descriptor).toMatchObject({ unit: '{job}' });
+    expect((deadLetters?.points ?? []).map((point) => ({ ...point.attributes, value: point.value }))).toEqual([
+      { ...queueAttributes, 'hookgate.scheme': 'github', 'error.type': 'handler_failed', value: 1 },
+    ]);
+    // Lag: the first run only, in seconds (this one waited well under a minute).
+    const lag = metricPoints<HistogramPoint['value']>(metrics, 'hookgate.queue.lag');
+    expect(lag?.descriptor).toMatchObject({ unit: 's' });
+    expect(lag?.points).toHaveLength(1);
+    expect(lag?.points[0]?.attributes).toEqual({ ...queueAttributes, 'hookgate.scheme': 'github' });
+    expect(lag?.points[0]?.value.count).toBe(1);
+    expect(lag?.points[0]?.value.max).toBeGreaterThanOrEqual(0);
+    expect(lag?.points[0]?.value.max).toBeLessThan(60);
+    // Depth: what BullMQ counts, the dead letter included.
+    const depth = metricPoints(metrics, 'hookgate.queue.depth');
+    expect(depth?.descriptor).toMatchObject({ unit: '{job}' });
+    const counts = await producer.queue.getJobCounts('waiting', 'delayed', 'failed');
+    expect(counts).toEqual({ waiting: 0, delayed: 0, failed: 1 });
+    expect(
+      Object.fromEntries((depth?.points ?? []).map((p) => [p.attributes['hookgate.queue.state'], p.value])),
+    ).toEqual({ waiting: 0, delayed: 0, dead_letter: 1 });
+    for (const point of depth?.points ?? []) expect(point.attributes).toMatchObject(queueAttributes);
+    await running.close();
+
+    // Nothing secret in any span (events, links and status included) or metric.
+    const signature = headers['x-hub-signature-256'] ?? '';
+    expect(signature.length).toBeGreaterThan(20);
+    const texts = [
+      ...spans.map((span) =>
+        JSON.stringify({
+          name: span.name,
+          attributes: span.attributes,
+          status: span.status,
+          events: span.events,
+          links: span.links,
+        }),
+      ),
+      JSON.stringify(metrics.scopeMetrics),
+    ];
+    for (const text of texts) {
+      for (const forbidden of [MARKER, SECRET, signature, signature.slice(7)]) expect(text).not.toContain(forbidden);
+    }
+  });
+
+  test('the depth gauge reads BullMQ’s counts: waiting, delayed, dead-lettered', async () => {
+    const { otel, producer, web, worker, consumer } = setup();
+    const held = deferred();
+    let started = 0;
+    worker.on('issues.opened', async () => {
+      started++;
+      await held.promise;
+    });
+    for (const n of [1, 2, 3]) expect((await web.handle(signed({ n }).request)).status).toBe(202);
+    // A job due in a minute, put there through BullMQ itself.
+    const later = sampleEnvelope({ type: 'later' }, { dedupeKey: `later-${randomUUID()}` });
+    await producer.queue.add('delivery', later, { delay: 60_000 });
+    const source = consumer();
+    const count = source.counts.bind(source);
+    let reads = 0;
+    source.counts = () => {
+      reads++;
+      return count();
+    };
+    const running = createWorker({ receiver: worker, queue: source, concurrency: 1 });
+    try {
+      await until('the first job is in hand', () => started === 1);
+      const depth = metricPoints(await otel.metrics(), 'hookgate.queue.depth');
+      const gauge = Object.fromEntries(
+        (depth?.points ?? []).map((p) => [p.attributes['hookgate.queue.state'], p.value]),
+      );
+      const counts = await producer.queue.getJobCounts('waiting', 'delayed', 'failed');
+      expect(gauge).toEqual({ waiting: counts.waiting, delayed: counts.delayed, dead_letter: counts.failed });
+      expect(gauge).toEqual({ waiting: 2, delayed: 1, dead_letter: 0 });
+      expect(reads).toBe(1);
+    } finally {
+      held.resolve();
+      await running.close();
+    }
+    // Closed: the gauge no longer reads the queue.
+    await otel.metrics();
+    expect(reads).toBe(1);
   });
 
   test('OpenTelemetry off: no span, no metric, no trace context in the job; describe and counts never asked', async () => {

@@ -114,6 +114,7 @@ export class OpenTelemetry {
   readonly #spanName: string;
   readonly #acceptSpanName: string;
   #meterProvider: Api.MeterProvider | undefined;
+  #meter: Api.Meter | undefined;
   #instruments: Instruments | undefined;
 
   static create(options: OpenTelemetryOptions): OpenTelemetry | undefined {
@@ -171,10 +172,19 @@ export class OpenTelemetry {
     return this.#instruments;
   }
 
+  /**
+   * hookgate's meter while a real MeterProvider is there (the one the delivery
+   * metrics go to), for durable mode's queue metrics; undefined otherwise.
+   */
+  meter(globals: GlobalRegistry | undefined): Api.Meter | undefined {
+    return this.instruments(globals) && this.#meter;
+  }
+
   #bind(provider: Api.MeterProvider): void {
     this.#unbind();
     this.#meterProvider = provider;
     const meter = provider.getMeter(SCOPE);
+    this.#meter = meter;
     const deliveries = meter.createCounter('hookgate.deliveries', {
       description: 'Webhook deliveries, by scheme, outcome and error.type',
       unit: '{delivery}',
@@ -211,6 +221,7 @@ export class OpenTelemetry {
     const instruments = this.#instruments;
     if (instruments?.held && instruments.observeHeld) instruments.held.removeCallback(instruments.observeHeld);
     this.#instruments = undefined;
+    this.#meter = undefined;
   }
 
   /** Stops observing (the held gauge's callback keeps a reference to the receiver). */

@@ -144,14 +144,15 @@ export class Telemetry {
     return this.#queueTracing;
   }
 
-  /** A worker's spans over `queue`; undefined with OpenTelemetry off. */
+  /** A worker's spans and queue metrics over `queue`; undefined with OpenTelemetry off. */
   observeWorker(queue: QueueSource): WorkerTelemetry | undefined {
+    const otel = this.otel;
     const tracing = this.#queueTracing;
-    if (!tracing) return undefined;
+    if (!otel || !tracing) return undefined;
     try {
-      return new WorkerTelemetry(tracing, queue);
+      return new WorkerTelemetry(otel, tracing, this.scheme, queue);
     } catch {
-      // A broken describe must not stop the worker.
+      // A broken SDK (or describe) must not stop the worker.
       return undefined;
     }
   }

@@ -59,7 +59,8 @@ interface RunPolicy {
 /**
  * Decides what becomes of one job: the process stage's result mapped onto the
  * queue's verbs. Never throws: whatever happens is a verdict. With telemetry
- * (OpenTelemetry on), the process stage runs under the job's CONSUMER span.
+ * (OpenTelemetry on), the process stage runs under the job's CONSUMER span and
+ * the verdict is counted; without, nothing else runs.
  */
 export function createJobRunner(
   receiver: Receiver<EventSchemas>,
@@ -74,12 +75,15 @@ export function createJobRunner(
       // A job no copy of this version can read will not read better later: dead-letter it at once.
       const error = toHookgateError(caught);
       receiver.reportError(error);
-      return { action: 'dead-letter', failure: { code: error.code, message: error.message } };
+      const verdict: JobVerdict = { action: 'dead-letter', failure: { code: error.code, message: error.message } };
+      telemetry?.settled(verdict);
+      return verdict;
     }
-    const result = await (telemetry
-      ? telemetry.process(job, envelope, () => receiver.process(envelope))
-      : receiver.process(envelope));
-    return verdictFor(result, job, policy);
+    if (telemetry === undefined) return verdictFor(await receiver.process(envelope), job, policy);
+    const result = await telemetry.process(job, envelope, () => receiver.process(envelope));
+    const verdict = verdictFor(result, job, policy);
+    telemetry.settled(verdict);
+    return verdict;
   };
 }
 
@@ -111,7 +115,7 @@ export function createWorker<E extends EventSchemas>(options: WorkerOptions<E>):
     const step = Math.min(waitMax, waitBase * 2 ** Math.min(waits, 20));
     return Math.round(step / 2 + Math.random() * (step / 2));
   };
-  // The receiver's OpenTelemetry (its providers, on or off) covers its workers' spans too.
+  // The receiver's OpenTelemetry (its providers, on or off) covers its workers' spans and metrics too.
   const telemetry = telemetryOf(receiver)?.observeWorker(queue);
   const run = createJobRunner(
     receiver as Receiver<EventSchemas>,
@@ -123,7 +127,11 @@ export function createWorker<E extends EventSchemas>(options: WorkerOptions<E>):
   return {
     async close() {
       await started.catch(() => undefined);
-      await queue.close();
+      try {
+        await queue.close();
+      } finally {
+        telemetry?.close();
+      }
     },
     deadLetters: (listing) => queue.deadLetters(listing),
     redrive: (ids) => queue.redrive(ids),
