@@ -33,14 +33,20 @@ export function normalizeHeaders(input: HeaderInput): Record<string, string> {
     return out;
   }
   const record = input as Readonly<Record<string, string | readonly string[] | number | undefined>>;
+  // Names already lower-case (node:http's) are distinct keys: stored without looking for one to
+  // join, until a name needed lower-casing (it may then meet one stored before or after it).
+  let joining = false;
   for (const name in record) {
     const value = record[name];
     if (value === undefined) continue;
-    add(
-      out,
-      name.toLowerCase(),
-      typeof value === 'string' ? value : Array.isArray(value) ? value.join(', ') : String(value),
-    );
+    const text = typeof value === 'string' ? value : Array.isArray(value) ? value.join(', ') : String(value);
+    const lower = name.toLowerCase();
+    if (!joining && lower === name) {
+      out[name] = text;
+    } else {
+      joining = true;
+      add(out, lower, text);
+    }
   }
   return out;
 }

@@ -110,6 +110,24 @@ describe('the request', () => {
     const res = await createReceiver({ scheme }).handle({ method: 'POST', headers: withArray, body });
     expect(res.status).toBe(200);
   });
+
+  test.each([
+    ['the lower-case name first', ['x-trace', 'X-Trace'], 'a, b'],
+    ['the mixed-case name first', ['X-Trace', 'x-trace'], 'a, b'],
+  ])('names that differ only in case are one header, joined (%s)', async (_order, [first, second], joined) => {
+    const { headers, body } = delivery();
+    const seen: (string | undefined)[] = [];
+    const receiver = createReceiver({ scheme }).onAny((_event, ctx) => {
+      seen.push(ctx.headers['x-trace']);
+    });
+    const res = await receiver.handle({
+      method: 'POST',
+      headers: { [first as string]: 'a', ...(headers as Record<string, string>), [second as string]: 'b' },
+      body,
+    });
+    expect(res.status).toBe(200);
+    expect(seen).toEqual([joined]);
+  });
 });
 
 describe('timestamp window', () => {

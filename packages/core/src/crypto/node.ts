@@ -9,7 +9,7 @@ import {
   verify,
 } from 'node:crypto';
 import { configError } from '../errors.js';
-import { signatureLength, spkiFromRaw } from './shared.js';
+import { constantTimeEqualText, signatureLength, spkiFromRaw } from './shared.js';
 import type {
   DigestAlgorithm,
   HmacAlgorithm,
@@ -37,9 +37,8 @@ export function timingSafeEqual(a: Uint8Array, b: Uint8Array): boolean {
 
 /**
  * The parts are fed in order, never concatenated into a copy. No Buffer is
- * allocated per digest beyond the digest's own text, the dearest step for small
- * bodies: the candidates' UTF-8 bytes are compared with it (UTF-8 is one-to-one:
- * equal bytes mean equal text).
+ * allocated per check, the dearest step for small bodies: the digest's own text
+ * is compared with the candidates' in constant time.
  */
 export function hmacMatches(
   algorithm: HmacAlgorithm,
@@ -49,17 +48,15 @@ export function hmacMatches(
   candidates: readonly string[],
 ): boolean {
   const length = signatureLength(encoding, algorithm);
-  const presented: Buffer[] = [];
-  for (const candidate of candidates) {
-    if (candidate.length === length) presented.push(Buffer.from(candidate, 'utf8'));
-  }
-  if (presented.length === 0) return false;
+  let presented = false;
+  for (const candidate of candidates) if (candidate.length === length) presented = true;
+  if (!presented) return false;
   for (const key of keys) {
     const mac = createHmac(algorithm, key as unknown as KeyObject);
     for (const part of parts) mac.update(part);
-    const expected = Buffer.from(mac.digest(encoding), 'latin1');
-    for (const candidate of presented) {
-      if (timingSafeEqual(expected, candidate)) return true;
+    const expected = mac.digest(encoding);
+    for (const candidate of candidates) {
+      if (candidate.length === length && constantTimeEqualText(expected, candidate)) return true;
     }
   }
   return false;

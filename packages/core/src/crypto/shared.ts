@@ -59,6 +59,18 @@ export function constantTimeEqual(a: Uint8Array, b: Uint8Array): boolean {
 }
 
 /**
+ * Constant-time equality of two texts (signature encodings: hex or base64), code
+ * unit by code unit: the loop runs over every one whatever the content; lengths
+ * are public. Equal texts are what equal UTF-8 bytes would say (the encoding is one-to-one).
+ */
+export function constantTimeEqualText(a: string, b: string): boolean {
+  if (a.length !== b.length) return false;
+  let difference = 0;
+  for (let index = 0; index < a.length; index++) difference |= a.charCodeAt(index) ^ b.charCodeAt(index);
+  return difference === 0;
+}
+
+/**
  * An ASN.1 DER ECDSA signature (SEQUENCE of INTEGER r, INTEGER s) as r‖s, each
  * `size` bytes, the form Web Crypto verifies. Undefined when it is not well-formed DER.
  */
