@@ -5,7 +5,15 @@
  */
 import { joinParts, toBase64, toHex, utf8Encode } from '../bytes.js';
 import { configError } from '../errors.js';
-import { constantTimeEqual, derToP1363, signatureLength, spkiFromPem, spkiFromRaw, spkiNames } from './shared.js';
+import {
+  constantTimeEqual,
+  constantTimeEqualText,
+  derToP1363,
+  signatureLength,
+  spkiFromPem,
+  spkiFromRaw,
+  spkiNames,
+} from './shared.js';
 import type {
   DigestAlgorithm,
   HmacAlgorithm,
@@ -101,10 +109,7 @@ export function hmacMatches(
   candidates: readonly string[],
 ): boolean | Promise<boolean> {
   const length = signatureLength(encoding, algorithm);
-  const presented: Uint8Array[] = [];
-  for (const candidate of candidates) {
-    if (candidate.length === length) presented.push(utf8Encode(candidate));
-  }
+  const presented = candidates.filter((candidate) => candidate.length === length);
   // Settled without Web Crypto: nothing of the right length was presented.
   if (presented.length === 0 || keys.length === 0) return false;
   return matchAny(algorithm, encoding, keys as unknown as readonly WebHmacKey[], parts, presented);
@@ -115,15 +120,15 @@ async function matchAny(
   encoding: SignatureEncoding,
   keys: readonly WebHmacKey[],
   parts: readonly MessagePart[],
-  presented: readonly Uint8Array[],
+  presented: readonly string[],
 ): Promise<boolean> {
   const content = source(joinParts(parts));
   for (const key of keys) {
     const mac = new Uint8Array(await subtle().sign('HMAC', await key.forAlgorithm(algorithm), content));
-    // The same comparison as on Node: our canonical text against theirs, as bytes.
-    const expected = utf8Encode(encode(mac, encoding));
+    // The same comparison as on Node: our canonical text against theirs, in constant time.
+    const expected = encode(mac, encoding);
     for (const candidate of presented) {
-      if (constantTimeEqual(expected, candidate)) return true;
+      if (constantTimeEqualText(expected, candidate)) return true;
     }
   }
   return false;
