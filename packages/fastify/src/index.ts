@@ -1,4 +1,3 @@
-import type { IncomingMessage } from 'node:http';
 import {
   type AdaptableReceiver,
   discardRest,
@@ -35,8 +34,6 @@ function fromFastify(error: FastifyError): HookgateError {
 }
 
 /** The sender's Content-Type, kept while Fastify sees every body as bytes. */
-const SENT_TYPE = Symbol('hookgate.contentType');
-type MarkedRequest = IncomingMessage & { [SENT_TYPE]?: string | undefined };
 
 /**
  * `app.register(hookgate, { receiver, prefix: '/webhooks/github' })`: an
@@ -54,14 +51,6 @@ export const hookgate: FastifyPluginAsync<HookgatePluginOptions> = async (scope,
     );
   }
   const bodyOptions = resolveAdapterOptions(options);
-  // Fastify refuses a media type it cannot parse before any parser runs; here the signature
-  // decides, so every body reads as bytes and the sender's content-type goes on to the receiver.
-  scope.addHook('onRequest', (request, _reply, done) => {
-    const raw = request.raw as MarkedRequest;
-    raw[SENT_TYPE] = request.headers['content-type'];
-    request.headers['content-type'] = 'application/octet-stream';
-    done();
-  });
   scope.removeAllContentTypeParsers();
   // The shared Node reader: streaming size limit, truncated bodies, the body-read bound.
   scope.addContentTypeParser('*', (request: FastifyRequest, payload: NodeBodyStream, done) =>
@@ -70,20 +59,37 @@ export const hookgate: FastifyPluginAsync<HookgatePluginOptions> = async (scope,
       done(error, body);
     }),
   );
-  scope.setErrorHandler((error: FastifyError, _request, reply) =>
-    send(reply, receiver, rejectRequest(receiver, fromFastify(error))),
-  );
+  // Fastify's request logger hears hookgate's lines, unless the app has none (Fastify then gives
+  // every request one no-op object: no level, one function for every method) or it is silent:
+  // a log line built per delivery for nobody is wasted work.
+  const logs = typeof scope.log.level === 'string' || scope.log.info !== scope.log.warn;
+  const handle = (request: FastifyRequest, reply: FastifyReply, body: Buffer) => {
+    const { method, url, headers } = request;
+    receiver
+      .handle({ method, url, headers, body, logger: logs && request.log.level !== 'silent' ? request.log : undefined })
+      .then(
+        (response) => send(reply, receiver, response),
+        (error: unknown) => send(reply, receiver, rejectRequest(receiver, error)),
+      );
+  };
+  scope.setErrorHandler((error: FastifyError, request, reply) => {
+    // Fastify refuses a media type it cannot parse (a garbage or empty content-type) before any
+    // parser runs. Here the signature decides, not the media type: the body is read as bytes all the same.
+    if (error.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE' && !request.raw.readableDidRead) {
+      readNodeBodyInto(request.raw, receiver.maxBodyBytes, bodyOptions, (readError, body) => {
+        if (readError) {
+          discardRest(request.raw);
+          send(reply, receiver, rejectRequest(receiver, readError));
+        } else {
+          handle(request, reply, body ?? Buffer.alloc(0));
+        }
+      });
+      return;
+    }
+    send(reply, receiver, rejectRequest(receiver, fromFastify(error)));
+  });
   scope.post(path, (request, reply) => {
-    const raw = request.raw as MarkedRequest;
-    const headers = request.headers;
-    if (raw[SENT_TYPE] === undefined) delete headers['content-type'];
-    else headers['content-type'] = raw[SENT_TYPE];
-    const body = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
-    // Fastify's request logger (silent unless the app enables logging) hears hookgate's lines.
-    receiver.handle({ method: request.method, url: request.url, headers, body, logger: request.log }).then(
-      (response) => send(reply, receiver, response),
-      (error: unknown) => send(reply, receiver, rejectRequest(receiver, error)),
-    );
+    handle(request, reply, Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0));
   });
 };
 
