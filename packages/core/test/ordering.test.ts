@@ -209,6 +209,17 @@ describe('strict ordering', () => {
     expect([await statusOf(a), await statusOf(b)]).toEqual(['processed', 'processed']);
   });
 
+  test('Retry-After is the hold time in whole seconds, even past a minute', async () => {
+    const { receiver } = ordered({ start: 1, holdMs: 90_500, maxHeldPerKey: 1 });
+    const held = receiver.handle(update('c1', 2));
+    await sleep(20);
+    const over = await receiver.handle(update('c1', 3));
+    expect(`${over.status} ${errorCode(over.body)}`).toBe('503 ordering_capacity');
+    expect(over.headers['retry-after']).toBe('91');
+    await receiver.handle(update('c1', 1));
+    expect(await statusOf(held)).toBe('processed');
+  });
+
   test('held events are bounded by the memory they really hold, not just their raw bytes', async () => {
     // Each event's body is under 100 bytes, but holding one keeps ~4 KiB on the heap: two do not fit in 6,000.
     const { receiver } = ordered({ start: 1, holdMs: 5_000, maxHeldBytes: 6_000 });
