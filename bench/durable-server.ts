@@ -5,11 +5,11 @@
  * RedisStore on the same Redis. IPC: sends { port }; answers 'cpu' with its
  * process.cpuUsage() in microseconds.
  */
-import { createServer } from 'node:http';
 import { BullMQQueue } from '@hookgate/bullmq';
 import { createReceiver, github } from '@hookgate/core';
 import { RedisStore } from '@hookgate/redis';
 import { Redis } from 'ioredis';
+import { serveReceiver } from '../test/fixtures/web-server.js';
 
 const port = Number(process.env.REDIS_PORT);
 const durable = process.env.MODE === 'durable';
@@ -28,20 +28,7 @@ const receiver = createReceiver({
 receiver.onError(() => {});
 receiver.onAny(() => {});
 
-const server = createServer((request, response) => {
-  const chunks: Buffer[] = [];
-  request.on('data', (chunk: Buffer) => chunks.push(chunk));
-  request.on('end', async () => {
-    const result = await receiver.handle({
-      method: request.method ?? 'POST',
-      url: request.url,
-      headers: request.headers,
-      body: Buffer.concat(chunks),
-    });
-    response.writeHead(result.status, result.headers).end(result.body);
-  });
-});
-server.keepAliveTimeout = 30_000;
+const server = serveReceiver(receiver);
 // Connect before the first request (a web process does this at start-up).
 await queue?.queue.waitUntilReady();
 server.listen(0, '127.0.0.1', () => {

@@ -5,7 +5,8 @@
  *
  *   pnpm build && pnpm exec tsx bench/ordering.ts [--quick]
  *
- * RedisStore runs against Redis on 127.0.0.1:6379 under a throwaway prefix.
+ * RedisStore runs against Redis on 127.0.0.1:6379 under a prefix of the run's own,
+ * whose keys are deleted when it ends, whether it succeeded or not.
  */
 import { randomUUID } from 'node:crypto';
 import { pathToFileURL } from 'node:url';
@@ -20,6 +21,7 @@ import {
 import { signStandardWebhooks } from '@hookgate/core/testing';
 import { RedisStore } from '@hookgate/redis';
 import { Redis } from 'ioredis';
+import { removeKeysUnder } from '../test/support/redis-keys.js';
 
 export interface OrderingBenchRow {
   store: string;
@@ -107,15 +109,31 @@ async function drain(store: DedupeStore & OrderStore, events: ReceiverRequest[])
   return { elapsed, perSecond: events.length / (elapsed / 1000) };
 }
 
+/** Deletes the run's keys; a failure to is told, not thrown, so it never hides the run's own outcome. */
+async function removeRunKeys(redis: Redis, runPrefix: string): Promise<void> {
+  try {
+    await removeKeysUnder((args) => redis.call(args[0] ?? '', args.slice(1)), runPrefix);
+  } catch (error) {
+    process.stderr.write(`bench/ordering: could not remove the keys under ${runPrefix} (${String(error)})\n`);
+  }
+}
+
 export async function runOrderingBench({ quick }: { quick: boolean }): Promise<OrderingBenchRow[]> {
   const customers = quick ? 10 : 50;
   const perCustomer = quick ? 20 : 100;
   const redis = new Redis({ host: '127.0.0.1', port: 6379, lazyConnect: true, maxRetriesPerRequest: 1 });
   redis.on('error', () => {});
   const stores: [string, () => DedupeStore & OrderStore][] = [['MemoryStore', () => new MemoryStore()]];
+  // Every store of this run lives under it (each with a prefix of its own below it): removed at the end.
+  const runPrefix = `bench:ordering:${randomUUID()}:`;
+  let connected = false;
   try {
     await redis.connect();
-    stores.push(['RedisStore (ioredis)', () => new RedisStore({ client: redis, prefix: `bench:${randomUUID()}:` })]);
+    connected = true;
+    stores.push([
+      'RedisStore (ioredis)',
+      () => new RedisStore({ client: redis, prefix: `${runPrefix}${randomUUID()}:` }),
+    ]);
   } catch {
     // no Redis: MemoryStore rows only
   }
@@ -156,6 +174,7 @@ export async function runOrderingBench({ quick }: { quick: boolean }): Promise<O
       });
     }
   } finally {
+    if (connected) await removeRunKeys(redis, runPrefix);
     redis.disconnect();
   }
   return rows;

@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { afterAll, describe, test } from 'vitest';
 import { IN_CI } from './ci.js';
 import { freePort, LOOPBACK } from './net.js';
+import { removeKeysUnder } from './redis-keys.js';
 import { RespClient } from './resp-client.js';
 import { sleep } from './time.js';
 
@@ -53,15 +54,7 @@ export function removeRunKeysAfterAll(): void {
     if (!redisUp) return;
     const resp = await RespClient.connect(REDIS_PORT, REDIS_HOST);
     try {
-      let cursor = '0';
-      do {
-        const [next, keys] = (await resp.sendCommand(['SCAN', cursor, 'MATCH', `${RUN_PREFIX}*`, 'COUNT', '1000'])) as [
-          string,
-          string[],
-        ];
-        if (keys.length > 0) await resp.sendCommand(['UNLINK', ...keys]);
-        cursor = next;
-      } while (cursor !== '0');
+      await removeKeysUnder(resp.sendCommand, RUN_PREFIX);
     } finally {
       resp.close();
     }

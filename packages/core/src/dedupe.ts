@@ -1,7 +1,7 @@
 import { configError, HookgateError, positiveOption } from './errors.js';
 import { isThenable, type Settled, settle } from './maybe-promise.js';
 import { MemoryStore } from './stores/memory-store.js';
-import { type ClaimResult, type DedupeStore, storeReasonOf } from './stores/store.js';
+import { type ClaimResult, type DedupeStore, failureReasonOf } from './stores/store.js';
 import type { DeliveryContext, MaybePromise } from './types.js';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
@@ -32,31 +32,8 @@ export function retryAfterSeconds(ms: number | undefined, fallback: number): num
   return Math.min(60, Math.max(1, Math.ceil(ms / 1000)));
 }
 
-/** Why a store call failed, in a few words: no message text (it may hold a connection string). */
-export function reasonOf(cause: unknown): string {
-  const given = storeReasonOf(cause);
-  if (given !== undefined) return given;
-  // A store's own error may wrap the client's (RedisStoreError → ECONNREFUSED): look a few levels down.
-  for (let error = cause, depth = 0; error !== undefined && error !== null && depth < 4; depth++) {
-    const { code, reason, message } = error as { code?: unknown; reason?: unknown; message?: unknown };
-    if (reason === 'timeout' || code === 'ETIMEDOUT' || (typeof message === 'string' && /timed? ?out/i.test(message))) {
-      return 'timed out';
-    }
-    if (code === 'ECONNREFUSED') return 'connection refused';
-    if (code === 'ECONNRESET' || code === 'EPIPE') return 'connection lost';
-    if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return 'host not found';
-    if (typeof message === 'string' && /connection is closed|client is closed|not connected/i.test(message)) {
-      return 'not connected';
-    }
-    error = (error as { cause?: unknown }).cause;
-  }
-  const { code, name } = (cause ?? {}) as { code?: unknown; name?: unknown };
-  if (typeof code === 'string' && /^[A-Z][A-Z0-9_]*$/.test(code)) return code;
-  return typeof name === 'string' && name !== 'Error' ? name : 'it failed';
-}
-
 export function storeUnavailable(what: 'dedupe' | 'ordering', cause: unknown): HookgateError {
-  return new HookgateError('store_unavailable', `The ${what} store is unavailable (${reasonOf(cause)})`, {
+  return new HookgateError('store_unavailable', `The ${what} store is unavailable (${failureReasonOf(cause)})`, {
     retryAfter: STORE_RETRY_AFTER,
     cause,
   });

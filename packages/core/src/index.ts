@@ -131,8 +131,15 @@ export type { ZoomOptions } from './schemes/zoom.js';
 export { zoom } from './schemes/zoom.js';
 export type { MemoryStoreOptions } from './stores/memory-store.js';
 export { MemoryStore } from './stores/memory-store.js';
-export type { ClaimResult, CursorListener, DedupeStore, OrderStore, StoreFailureDetails } from './stores/store.js';
-export { isOrderStore, storeReasonOf } from './stores/store.js';
+export type {
+  ClaimResult,
+  CursorListener,
+  DedupeStore,
+  OrderStore,
+  StoreFailure,
+  StoreFailureDetails,
+} from './stores/store.js';
+export { failureReasonOf, isOrderStore, STORE_FAILURES, storeReasonOf } from './stores/store.js';
 export type {
   Bytes,
   DeliveryContext,

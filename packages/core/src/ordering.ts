@@ -64,6 +64,16 @@ const DAY_MS = 24 * 60 * 60 * 1000;
 const nothing = async () => {};
 
 /**
+ * Retry-After for a gap or a full hold: the hold time in whole seconds, at least 1.
+ * Not capped at a minute like dedupe's retryAfterSeconds: the wait is the operator's
+ * own holdMs (documented as the Retry-After), and a retry sooner than one hold would
+ * mostly meet the same gap, or the same full hold, again.
+ */
+function holdRetryAfterSeconds(holdMs: number): number {
+  return Math.max(1, Math.ceil(holdMs / 1000));
+}
+
+/**
  * Puts events in order per key. Cursors live in the store (shared by every
  * process); waiting happens here, woken by the store's change notifications
  * and by this process's own advances, with a slow poll as the safety net.
@@ -215,7 +225,7 @@ export class Sequencer {
     const gap = verdict === 'wait' || restarted;
     if (verdict === 'wait' && this.#onGap === 'retry') {
       throw new HookgateError('ordering_gap', 'An earlier event for this key has not arrived yet', {
-        retryAfter: Math.max(1, Math.ceil(this.holdMs / 1000)),
+        retryAfter: holdRetryAfterSeconds(this.holdMs),
       });
     }
     const expected = cursor;
@@ -247,7 +257,7 @@ export class Sequencer {
       this.#heldBytes + bytes > this.#limits.bytes
     ) {
       throw new HookgateError('ordering_capacity', 'Too many events are waiting for their predecessors', {
-        retryAfter: Math.max(1, Math.ceil(this.holdMs / 1000)),
+        retryAfter: holdRetryAfterSeconds(this.holdMs),
       });
     }
     if (held) held.push(sequence);

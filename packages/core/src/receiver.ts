@@ -330,10 +330,20 @@ class HookgateReceiver<E extends EventSchemas> implements Receiver<E> {
   }
 
   #failed(caught: unknown, progress: Progress, started: number, telemetry: DeliveryTelemetry | undefined) {
+    return errorResponse(this.#failure(caught, progress, started, telemetry));
+  }
+
+  /** Every way a delivery can fail ends here: recorded like any delivery, then told to the error hooks. */
+  #failure(
+    caught: unknown,
+    progress: Progress,
+    started: number,
+    telemetry: DeliveryTelemetry | undefined,
+  ): HookgateError {
     const error = toHookgateError(caught);
     this.#record(outcomeOf(error), error.status, error.code, progress, started, telemetry);
     this.#report(error, progress.ctx);
-    return errorResponse(error);
+    return error;
   }
 
   /** accept ─► (handshake answered) ─► process ─► answer. */
@@ -372,10 +382,7 @@ class HookgateReceiver<E extends EventSchemas> implements Receiver<E> {
       this.#record('challenge', accepted.response.status, undefined, progress, started, telemetry);
       return { envelope: undefined, response: accepted.response };
     } catch (caught) {
-      const error = toHookgateError(caught);
-      this.#record(outcomeOf(error), error.status, error.code, progress, started, telemetry);
-      this.#report(error, progress.ctx);
-      return { envelope: undefined, response: errorResponse(error) };
+      return { envelope: undefined, response: errorResponse(this.#failure(caught, progress, started, telemetry)) };
     }
   }
 
@@ -420,17 +427,8 @@ class HookgateReceiver<E extends EventSchemas> implements Receiver<E> {
       this.#record(outcome, response.status, undefined, progress, started, undefined);
       return { outcome, status: response.status, error: undefined, replayOf, logKey: progress.logKey ?? '', forced };
     } catch (caught) {
-      const error = toHookgateError(caught);
-      this.#record(outcomeOf(error), error.status, error.code, progress, started, undefined);
-      this.#report(error, progress.ctx);
-      return {
-        outcome: outcomeOf(error),
-        status: error.status,
-        error,
-        replayOf,
-        logKey: progress.logKey ?? '',
-        forced,
-      };
+      const failed = failedResult(this.#failure(caught, progress, started, undefined));
+      return { ...failed, replayOf, logKey: progress.logKey ?? '', forced };
     }
   }
 
@@ -451,20 +449,16 @@ class HookgateReceiver<E extends EventSchemas> implements Receiver<E> {
       this.#record(outcome, 200, undefined, progress, started, telemetry);
       return { outcome, status: 200, error: undefined };
     } catch (caught) {
-      const error = toHookgateError(caught);
-      this.#record(outcomeOf(error), error.status, error.code, progress, started, telemetry);
-      this.#report(error, progress.ctx);
-      return { outcome: outcomeOf(error), status: error.status, error };
+      return failedResult(this.#failure(caught, progress, started, telemetry));
     }
   }
 
   reject(error: unknown): ReceiverResponse {
+    // Converted here for its own message; #failure keeps a HookgateError as it is.
     const failure = toHookgateError(error, 'The webhook request failed');
     const progress: Progress = { verified: false, ctx: undefined, handlerMs: undefined };
     const telemetry = this.#telemetry.begin('reject');
-    this.#record(outcomeOf(failure), failure.status, failure.code, progress, this.#clock(telemetry), telemetry);
-    this.#report(failure, undefined);
-    return errorResponse(failure);
+    return errorResponse(this.#failure(failure, progress, this.#clock(telemetry), telemetry));
   }
 
   reportError(error: unknown): void {
@@ -554,6 +548,10 @@ interface Answer {
 
 function answerFor(outcome: ProcessOutcome): Answer {
   return { response: okResponse(outcome), outcome };
+}
+
+function failedResult(error: HookgateError): ProcessResult {
+  return { outcome: outcomeOf(error), status: error.status, error };
 }
 
 function resolveOrder(

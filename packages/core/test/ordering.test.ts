@@ -1,4 +1,11 @@
-import { createReceiver, type DeliveryContext, MemoryStore, type OrderOptions, standardWebhooks } from '@hookgate/core';
+import {
+  createReceiver,
+  type DedupeOptions,
+  type DeliveryContext,
+  MemoryStore,
+  type OrderOptions,
+  standardWebhooks,
+} from '@hookgate/core';
 import { signStandardWebhooks } from '@hookgate/core/testing';
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
@@ -20,9 +27,25 @@ const byCustomer: Pick<OrderOptions<Update>, 'key' | 'sequence'> = {
 };
 
 /** One delivery of one customer's update; the id is stable per (customer, seq) like a sender's retries. */
-function update(customer: string, seq: number, extra: { id?: string } = {}) {
-  const body = JSON.stringify({ type: 'customer.updated', data: { customer, seq } });
+function update(customer: string, seq: number, extra: { id?: string; plan?: unknown } = {}) {
+  const body = JSON.stringify({ type: 'customer.updated', data: { customer, seq, plan: extra.plan } });
   return post(signStandardWebhooks({ secret, body, id: extra.id ?? `msg_${customer}_${seq}` }), body);
+}
+
+/** An update's data as its schema sees it; a test extends it with the fields it checks. */
+const customerData = z.object({ customer: z.string(), seq: z.number().int() });
+
+/** A receiver with a schema for customer.updated (its data checked by `data`), ordered by customer and seq from 1. */
+function schemaOrdered<Data extends z.infer<typeof customerData>>(
+  data: z.ZodType<Data>,
+  options: { holdMs: number; dedupe?: DedupeOptions },
+) {
+  return createReceiver({
+    scheme,
+    events: { 'customer.updated': z.object({ type: z.literal('customer.updated'), data }) },
+    ...(options.dedupe && { dedupe: options.dedupe }),
+    order: { key: (e) => e.data.customer, sequence: (e) => e.data.seq, start: 1, holdMs: options.holdMs },
+  });
 }
 
 function ordered(
@@ -153,23 +176,11 @@ describe('strict ordering', () => {
 
   test('an event that fails its schema uses up its sequence number in turn: the key does not stall', async () => {
     const seen: number[] = [];
-    const receiver = createReceiver({
-      scheme,
-      events: {
-        'customer.updated': z.object({
-          type: z.literal('customer.updated'),
-          data: z.object({ customer: z.string(), seq: z.number().int(), plan: z.string() }),
-        }),
-      },
-      order: { key: (e) => e.data.customer, sequence: (e) => e.data.seq, start: 1, holdMs: 2_000 },
-    });
+    const receiver = schemaOrdered(customerData.extend({ plan: z.string() }), { holdMs: 2_000 });
     receiver.on('customer.updated', (event) => {
       seen.push(event.data.seq);
     });
-    const send = (seq: number, plan?: string) => {
-      const body = JSON.stringify({ type: 'customer.updated', data: { customer: 'c1', seq, plan } });
-      return statusOf(receiver.handle(post(signStandardWebhooks({ secret, body, id: `s-${seq}` }), body)));
-    };
+    const send = (seq: number, plan?: string) => statusOf(receiver.handle(update('c1', seq, { plan })));
     const third = send(3, 'team');
     const second = send(2); // no plan: fails its schema, but only once 1 has run
     await sleep(20);
@@ -209,6 +220,17 @@ describe('strict ordering', () => {
     expect([await statusOf(a), await statusOf(b)]).toEqual(['processed', 'processed']);
   });
 
+  test('Retry-After is the hold time in whole seconds, even past a minute', async () => {
+    const { receiver } = ordered({ start: 1, holdMs: 90_500, maxHeldPerKey: 1 });
+    const held = receiver.handle(update('c1', 2));
+    await sleep(20);
+    const over = await receiver.handle(update('c1', 3));
+    expect(`${over.status} ${errorCode(over.body)}`).toBe('503 ordering_capacity');
+    expect(over.headers['retry-after']).toBe('91');
+    await receiver.handle(update('c1', 1));
+    expect(await statusOf(held)).toBe('processed');
+  });
+
   test('held events are bounded by the memory they really hold, not just their raw bytes', async () => {
     // Each event's body is under 100 bytes, but holding one keeps ~4 KiB on the heap: two do not fit in 6,000.
     const { receiver } = ordered({ start: 1, holdMs: 5_000, maxHeldBytes: 6_000 });
@@ -237,16 +259,7 @@ describe('strict ordering', () => {
 
   test('with schemas, only events of a schema type are ordered, with typed key and sequence', async () => {
     const seen: string[] = [];
-    const receiver = createReceiver({
-      scheme,
-      events: {
-        'customer.updated': z.object({
-          type: z.literal('customer.updated'),
-          data: z.object({ customer: z.string(), seq: z.number().int() }),
-        }),
-      },
-      order: { key: (e) => e.data.customer, sequence: (e) => e.data.seq, start: 1, holdMs: 100 },
-    });
+    const receiver = schemaOrdered(customerData, { holdMs: 100 });
     receiver.onAny((_e, ctx) => {
       seen.push(`${ctx.type}:${ctx.sequence ?? '-'}`);
     });
@@ -497,23 +510,15 @@ describe('cursor-change subscriptions', () => {
 describe('a custom dedupe key and a schema-rejected event', () => {
   test('a key function that throws on the unvalidated event leaves the 400, and the sequence still advances', async () => {
     const seen: number[] = [];
-    const receiver = createReceiver({
-      scheme,
-      events: {
-        'customer.updated': z.object({
-          type: z.literal('customer.updated'),
-          data: z.object({ customer: z.string(), seq: z.number().int(), plan: z.object({ id: z.string() }) }),
-        }),
+    const receiver = schemaOrdered(customerData.extend({ plan: z.object({ id: z.string() }) }), {
+      holdMs: 2_000,
+      dedupe: {
+        key: (event) => `plan:${(event as { data: { plan: { id: string } } }).data.plan.id}:${Math.random()}`,
       },
-      dedupe: { key: (event) => `plan:${(event as { data: { plan: { id: string } } }).data.plan.id}:${Math.random()}` },
-      order: { key: (e) => e.data.customer, sequence: (e) => e.data.seq, start: 1, holdMs: 2_000 },
     }).on('customer.updated', (event) => {
       seen.push(event.data.seq);
     });
-    const send = (seq: number, plan?: { id: string }) => {
-      const body = JSON.stringify({ type: 'customer.updated', data: { customer: 'k', seq, plan } });
-      return statusOf(receiver.handle(post(signStandardWebhooks({ secret, body, id: `k-${seq}` }), body)));
-    };
+    const send = (seq: number, plan?: { id: string }) => statusOf(receiver.handle(update('k', seq, { plan })));
     expect(await send(1, { id: 'p' })).toBe('processed');
     expect(await send(2)).toBe('400 schema_mismatch'); // no plan: the key function throws on it
     expect(await send(3, { id: 'p' })).toBe('processed');

@@ -1,4 +1,4 @@
-import type { DeliveryLog, LogEntry, LogPage, LogQuery } from '@hookgate/core';
+import type { DeliveryLog, LogEntry, LogPage, LogQuery, StoreFailureDetails } from '@hookgate/core';
 import {
   captureToJSON,
   entryFromJSON,
@@ -7,9 +7,11 @@ import {
   isEntryKey,
   matchesQuery,
   resolveQuery,
+  STORE_FAILURES,
   timePart,
 } from '@hookgate/core';
 import { type RedisClientLike, type SendCommand, sendCommandOf } from './client.js';
+import { failureOf, type RedisFailure, timeoutFailure } from './failure.js';
 import { DEFAULT_PREFIX } from './keys.js';
 import { LOG_APPEND, type Script } from './scripts.js';
 
@@ -40,15 +42,29 @@ export type RedisDeliveryLogOptions = RedisDeliveryLogCommonOptions &
       }
   );
 
-/** Redis failed or did not answer in time; no key, entry or payload in the message. */
-export class RedisDeliveryLogError extends Error {
+/**
+ * Redis failed or did not answer in time; no key, entry or payload in the message.
+ * `storeReason` is the failure in core's STORE_FAILURES words, as RedisStore's.
+ */
+export class RedisDeliveryLogError extends Error implements StoreFailureDetails {
   override readonly name = 'RedisDeliveryLogError';
   readonly reason: 'timeout' | 'error';
+  readonly storeReason: string;
 
-  constructor(reason: RedisDeliveryLogError['reason'], message: string, cause?: unknown) {
+  constructor(
+    reason: RedisDeliveryLogError['reason'],
+    message: string,
+    cause?: unknown,
+    storeReason = reason === 'timeout' ? STORE_FAILURES.timedOut : failureOf(cause).storeReason,
+  ) {
     super(`RedisDeliveryLog: ${message}`, cause === undefined ? undefined : { cause });
     this.reason = reason;
+    this.storeReason = storeReason;
   }
+}
+
+function logError(reason: RedisDeliveryLogError['reason'], failure: RedisFailure, cause?: unknown) {
+  return new RedisDeliveryLogError(reason, failure.account, cause, failure.storeReason);
 }
 
 function configError(message: string): HookgateError {
@@ -186,7 +202,7 @@ export class RedisDeliveryLog implements DeliveryLog {
   #bounded(pending: Promise<unknown>): Promise<unknown> {
     return new Promise((resolve, reject) => {
       const timer = setTimeout(
-        () => reject(new RedisDeliveryLogError('timeout', `Redis did not answer within ${this.commandTimeoutMs} ms`)),
+        () => reject(logError('timeout', timeoutFailure(this.commandTimeoutMs))),
         this.commandTimeoutMs,
       );
       timer.unref?.();
@@ -197,9 +213,7 @@ export class RedisDeliveryLog implements DeliveryLog {
         },
         (error: unknown) => {
           clearTimeout(timer);
-          const code = (error as { code?: unknown } | null)?.code;
-          const label = typeof code === 'string' ? code : error instanceof Error ? error.name : typeof error;
-          reject(new RedisDeliveryLogError('error', `Redis failed (${label})`, error));
+          reject(logError('error', failureOf(error), error));
         },
       );
     });

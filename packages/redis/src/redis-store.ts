@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { ClaimResult, CursorListener, DedupeStore, OrderStore, StoreFailureDetails } from '@hookgate/core';
-import { HookgateError } from '@hookgate/core';
+import { HookgateError, STORE_FAILURES } from '@hookgate/core';
 import {
   type ChannelSubscription,
   type RedisClientLike,
@@ -9,6 +9,7 @@ import {
   sendCommandOf,
   subscriberOf,
 } from './client.js';
+import { failureOf, type RedisFailure, timeoutFailure } from './failure.js';
 import { cursorChannelOf, DEFAULT_PREFIX, keyOf } from './keys.js';
 import { ADVANCE, CLAIM, CLAIM_REPLY, COMPLETE, RAISE, RELEASE, RENEW, type Script } from './scripts.js';
 
@@ -53,10 +54,11 @@ export type RedisStoreOperation =
 
 /**
  * Redis failed or did not answer in time. The message names the operation and
- * what went wrong (a timeout, or a failure such as `connection refused
- * (ECONNREFUSED)`); `storeReason` is that failure alone, which the receiver puts
- * in its store_unavailable report; the original error is the `cause`. No host,
- * URL, key, token or payload.
+ * what went wrong (`timed out (Redis did not answer within 1000 ms)`, `connection
+ * refused (ECONNREFUSED)`); `storeReason` is the failure in core's STORE_FAILURES
+ * words alone (`timed out`, `connection refused`), which the receiver puts in its
+ * store_unavailable report; the original error is the `cause`. No host, URL, key,
+ * token or payload.
  */
 export class RedisStoreError extends Error implements StoreFailureDetails {
   override readonly name = 'RedisStoreError';
@@ -64,62 +66,19 @@ export class RedisStoreError extends Error implements StoreFailureDetails {
   readonly reason: 'timeout' | 'error' | 'unexpected-reply';
   readonly storeReason: string;
 
-  constructor(operation: RedisStoreOperation, reason: RedisStoreError['reason'], storeReason: string, cause?: unknown) {
-    super(`RedisStore ${operation}: ${storeReason}`, cause === undefined ? undefined : { cause });
+  /** `account`: what the message says after the operation; by default the storeReason. */
+  constructor(
+    operation: RedisStoreOperation,
+    reason: RedisStoreError['reason'],
+    storeReason: string,
+    cause?: unknown,
+    account = storeReason,
+  ) {
+    super(`RedisStore ${operation}: ${account}`, cause === undefined ? undefined : { cause });
     this.operation = operation;
     this.reason = reason;
     this.storeReason = storeReason;
   }
-}
-
-/** Node and Redis error codes, in words. */
-const FAILURES: Readonly<Record<string, string>> = {
-  ECONNREFUSED: 'connection refused',
-  ECONNRESET: 'connection reset',
-  EPIPE: 'connection closed',
-  ETIMEDOUT: 'connect timeout',
-  ENOTFOUND: 'host not found',
-  EAI_AGAIN: 'host not found',
-  EHOSTUNREACH: 'host unreachable',
-  ENETUNREACH: 'network unreachable',
-  NOAUTH: 'authentication required',
-  WRONGPASS: 'authentication failed',
-  NOPERM: 'permission denied',
-  READONLY: 'read-only replica',
-  OOM: 'out of memory',
-  LOADING: 'loading its data',
-  MASTERDOWN: 'primary down',
-  CLUSTERDOWN: 'cluster down',
-  BUSY: 'busy with a script',
-  MaxRetriesPerRequestError: 'gave up after maxRetriesPerRequest reconnects',
-  ClientClosedError: 'client closed',
-  ClientOfflineError: 'client offline',
-  SocketClosedUnexpectedlyError: 'connection closed',
-};
-
-/** Error messages of the clients that carry no code, and never a host or URL. */
-const FAILURE_MESSAGES: readonly [RegExp, string][] = [
-  [/^Connection is closed/, 'connection closed'],
-  [/^Stream isn't writeable/, 'connection closed'],
-  [/^The client is closed/, 'client closed'],
-  [/^The client is offline/, 'client offline'],
-];
-
-/**
- * A short, secret-free account of a failure: words and a Node code
- * (`connection refused (ECONNREFUSED)`) or a Redis error prefix (`NOPERM`).
- */
-function failureOf(error: unknown): string {
-  if (!(error instanceof Error)) return `failed (${typeof error})`;
-  const code = (error as { code?: unknown }).code;
-  // A client's own error class often keeps the name 'Error' (node-redis' ClientClosedError does).
-  const className = error.name === 'Error' ? error.constructor.name || error.name : error.name;
-  const label =
-    typeof code === 'string' && /^[A-Z][A-Z0-9_]*$/.test(code)
-      ? code
-      : (/^([A-Z][A-Z0-9_]{2,})\b/.exec(error.message)?.[1] ?? className);
-  const words = FAILURES[label] ?? FAILURE_MESSAGES.find(([pattern]) => pattern.test(error.message))?.[1];
-  return words === undefined ? `failed (${label})` : `${words} (${label})`;
 }
 
 const isNoScript = (error: unknown) => error instanceof Error && error.message.includes('NOSCRIPT');
@@ -208,7 +167,7 @@ export class RedisStore implements DedupeStore, OrderStore {
     const args = [String(next), wholeMs(ttlMs, 'ttlMs'), this.#channel, key];
     const reply = await this.#bounded('raiseCursor', this.#eval(RAISE, this.#cursorKey(key), args));
     if (!Array.isArray(reply)) {
-      throw new RedisStoreError('raiseCursor', 'unexpected-reply', 'unexpected reply from Redis');
+      throw unexpectedReply('raiseCursor');
     }
     return { raised: Number(reply[0]) === 1, previous: cursorOf(reply[1]) };
   }
@@ -287,7 +246,7 @@ export class RedisStore implements DedupeStore, OrderStore {
       const ttl = Array.isArray(reply) ? Number(reply[1]) : Number.NaN;
       return { status: 'in-flight', retryAfterMs: ttl > 0 ? ttl : undefined };
     }
-    throw new RedisStoreError('claim', 'unexpected-reply', 'unexpected reply from Redis');
+    throw unexpectedReply('claim');
   }
 
   async complete(key: string, token: string, ttlMs: number): Promise<boolean> {
@@ -364,9 +323,7 @@ export class RedisStore implements DedupeStore, OrderStore {
       let timedOut = false;
       const timer = setTimeout(() => {
         timedOut = true;
-        reject(
-          new RedisStoreError(operation, 'timeout', `timeout: Redis did not answer within ${this.commandTimeoutMs} ms`),
-        );
+        reject(storeError(operation, 'timeout', timeoutFailure(this.commandTimeoutMs)));
       }, this.commandTimeoutMs);
       timer.unref?.();
       pending.then(
@@ -377,11 +334,25 @@ export class RedisStore implements DedupeStore, OrderStore {
         },
         (error: unknown) => {
           clearTimeout(timer);
-          if (!timedOut) reject(new RedisStoreError(operation, 'error', failureOf(error), error));
+          if (!timedOut) reject(storeError(operation, 'error', failureOf(error), error));
         },
       );
     });
   }
+}
+
+function storeError(
+  operation: RedisStoreOperation,
+  reason: RedisStoreError['reason'],
+  failure: RedisFailure,
+  cause?: unknown,
+): RedisStoreError {
+  return new RedisStoreError(operation, reason, failure.storeReason, cause, failure.account);
+}
+
+function unexpectedReply(operation: RedisStoreOperation): RedisStoreError {
+  const words = STORE_FAILURES.unexpectedReply;
+  return new RedisStoreError(operation, 'unexpected-reply', words, undefined, `${words} from Redis`);
 }
 
 /** A cursor as Redis returns it (text, or a Buffer), or undefined for none. */

@@ -1,10 +1,10 @@
 import { bytesView } from '../bytes.js';
 import type { Report } from '../dedupe.js';
-import { reasonOf } from '../dedupe.js';
 import type { Envelope } from '../envelope.js';
 import { keepHeaders } from '../envelope.js';
 import { configError, HookgateError, positiveOption } from '../errors.js';
 import { isThenable } from '../maybe-promise.js';
+import { failureReasonOf } from '../stores/store.js';
 import type { DeliveryContext, DeliveryRecord } from '../types.js';
 import { type DeliveryLog, type LogCapture, type LogEntry, newEntryKey } from './log.js';
 
@@ -187,7 +187,7 @@ export class LogRecorder {
 
   #failed(error: unknown, ctx: DeliveryContext | undefined): void {
     this.#report(
-      new HookgateError('log_unavailable', `The delivery log failed to record a delivery (${reasonOf(error)})`, {
+      new HookgateError('log_unavailable', `The delivery log failed to record a delivery (${failureReasonOf(error)})`, {
         cause: error,
       }),
       ctx,

@@ -1,10 +1,10 @@
 import type { Delivery, Progress } from '../accept.js';
 import type { Dedupe } from '../dedupe.js';
-import { reasonOf } from '../dedupe.js';
 import { type Envelope, envelopeToJSON } from '../envelope.js';
 import { HookgateError } from '../errors.js';
 import type { QueueDescription, QueueTracing } from '../observability/queue-tracing.js';
 import { okResponse } from '../responses.js';
+import { failureReasonOf } from '../stores/store.js';
 import type { MaybePromise, ReceiverResponse } from '../types.js';
 import type { QueueSink } from './port.js';
 
@@ -107,7 +107,7 @@ export class DurableAccept {
       ]);
     } catch (cause) {
       controller.abort();
-      throw new HookgateError('queue_unavailable', `The queue is unavailable (${reasonOf(cause)})`, {
+      throw new HookgateError('queue_unavailable', `The queue is unavailable (${failureReasonOf(cause)})`, {
         retryAfter: QUEUE_RETRY_AFTER,
         cause,
       });

@@ -48,9 +48,48 @@ export interface DedupeStore {
 }
 
 /**
+ * The words a store failure is told in, wherever it is told: a store's `storeReason`
+ * (RedisStore's, RedisDeliveryLog's) and the receiver's own reading of an error that
+ * gives none (`failureReasonOf`: a custom store's, the queue's). So the 503's message and
+ * the onError report say the same of the same outage, whichever path met it. A failure
+ * none of them fits reads as its code or class name (`ERR`, `TypeError`), or `it failed`.
+ */
+export const STORE_FAILURES = {
+  /** No answer in time: the store's own bound, the client's command timeout, ETIMEDOUT. */
+  timedOut: 'timed out',
+  /** Nothing listens at the address (ECONNREFUSED): the server is down or elsewhere. */
+  connectionRefused: 'connection refused',
+  /** An open connection broke (ECONNRESET, EPIPE, a socket closed under a command). */
+  connectionLost: 'connection lost',
+  /** The client is closed, offline or gave up reconnecting, and sent nothing. */
+  notConnected: 'not connected',
+  /** The host name does not resolve (ENOTFOUND, EAI_AGAIN). */
+  hostNotFound: 'host not found',
+  hostUnreachable: 'host unreachable',
+  networkUnreachable: 'network unreachable',
+  authenticationRequired: 'authentication required',
+  authenticationFailed: 'authentication failed',
+  permissionDenied: 'permission denied',
+  readOnly: 'read-only replica',
+  outOfMemory: 'out of memory',
+  /** The server is starting and still loading its data. */
+  loading: 'loading its data',
+  primaryDown: 'primary down',
+  clusterDown: 'cluster down',
+  /** The server is running something else that blocks it (a long script). */
+  busy: 'busy',
+  /** The store answered, but not in the shape its protocol promises. */
+  unexpectedReply: 'unexpected reply',
+  failed: 'it failed',
+} as const;
+
+/** One of STORE_FAILURES' words. */
+export type StoreFailure = (typeof STORE_FAILURES)[keyof typeof STORE_FAILURES];
+
+/**
  * What a store's error may carry to say why the store failed, so the receiver's
- * `store_unavailable` report can name it: a few words such as `'timeout after 1000 ms'`
- * or `'connection refused'`, never a host, URL, key, token or payload.
+ * `store_unavailable` report can name it: one of `STORE_FAILURES`' words (e.g.
+ * `'timed out'`, `'connection refused'`), never a host, URL, key, token or payload.
  */
 export interface StoreFailureDetails {
   readonly storeReason: string;
@@ -64,6 +103,51 @@ export function storeReasonOf(error: unknown): string | undefined {
     current = (current as { cause?: unknown }).cause;
   }
   return undefined;
+}
+
+/** Node's codes for a failed connection. */
+const CONNECTION_FAILURES: ReadonlyMap<string, StoreFailure> = new Map([
+  ['ETIMEDOUT', STORE_FAILURES.timedOut],
+  ['ECONNREFUSED', STORE_FAILURES.connectionRefused],
+  ['ECONNRESET', STORE_FAILURES.connectionLost],
+  ['EPIPE', STORE_FAILURES.connectionLost],
+  ['ENOTFOUND', STORE_FAILURES.hostNotFound],
+  ['EAI_AGAIN', STORE_FAILURES.hostNotFound],
+  ['EHOSTUNREACH', STORE_FAILURES.hostUnreachable],
+  ['ENETUNREACH', STORE_FAILURES.networkUnreachable],
+]);
+
+/** What Redis clients (ioredis, node-redis) say, with no code, of a timeout or a connection they do not have. */
+const FAILURE_MESSAGES: readonly [RegExp, StoreFailure][] = [
+  [/timed? ?out/i, STORE_FAILURES.timedOut],
+  [/socket closed unexpectedly/i, STORE_FAILURES.connectionLost],
+  [
+    /connection is closed|client is (?:closed|offline)|not connected|stream isn't writeable|max retries per request/i,
+    STORE_FAILURES.notConnected,
+  ],
+];
+
+/**
+ * Why a store, queue or log call failed, in a few words: the `storeReason` its error
+ * gives, else the STORE_FAILURES word for a timeout or a connection failure found on
+ * the error or a few causes down (a store's error may wrap the client's), else its code
+ * or class name. Never message text: it may hold a connection string.
+ */
+export function failureReasonOf(cause: unknown): string {
+  const given = storeReasonOf(cause);
+  if (given !== undefined) return given;
+  for (let error = cause, depth = 0; error !== undefined && error !== null && depth < 4; depth++) {
+    const { code, reason, message } = error as { code?: unknown; reason?: unknown; message?: unknown };
+    if (reason === 'timeout') return STORE_FAILURES.timedOut;
+    const byCode = typeof code === 'string' ? CONNECTION_FAILURES.get(code) : undefined;
+    if (byCode !== undefined) return byCode;
+    const byMessage = typeof message === 'string' ? FAILURE_MESSAGES.find(([said]) => said.test(message)) : undefined;
+    if (byMessage !== undefined) return byMessage[1];
+    error = (error as { cause?: unknown }).cause;
+  }
+  const { code, name } = (cause ?? {}) as { code?: unknown; name?: unknown };
+  if (typeof code === 'string' && /^[A-Z][A-Z0-9_]*$/.test(code)) return code;
+  return typeof name === 'string' && name !== 'Error' ? name : STORE_FAILURES.failed;
 }
 
 /** A cursor changed: `key` has now processed up to `cursor`. */
