@@ -16,6 +16,7 @@ import {
 import { signGitHub, signHmac, signShopify, signSlack, signStandardWebhooks, signStripe } from '@hookgate/core/testing';
 import { expect, vi } from 'vitest';
 import { type Answer, post, postRaw, sendDribbled, sendTruncated, streamUntilAnswered } from '../support/http.js';
+import { deferred } from '../support/time.js';
 import type { RunningApp, Target, Variant } from './targets.js';
 
 const SECRET = 'whsec_c2VjcmV0LWZvci10aGUtY29uZm9ybWFuY2Utc3VpdGU=';
@@ -341,26 +342,20 @@ export const scenarios: Scenario[] = [
   {
     name: 'concurrent duplicate → 409 with Retry-After, then the first completes',
     run: async (target) => {
-      let release = () => {};
-      const gate = new Promise<void>((resolve) => {
-        release = resolve;
-      });
-      let entered = () => {};
-      const inHandler = new Promise<void>((resolve) => {
-        entered = resolve;
-      });
+      const gate = deferred();
+      const inHandler = deferred();
       const handler = async () => {
-        entered();
-        await gate;
+        inHandler.resolve();
+        await gate.promise;
       };
       await withApp(target, fixtures.standardWebhooks(), { handler }, async (harness) => {
         const { headers, body } = harness.delivery();
         const first = post(harness.url, headers, body);
-        await inHandler;
+        await inHandler.promise;
         const second = await post(harness.url, headers, body);
         expectError(second, 409, 'delivery_in_flight');
         expect(Number(second.headers['retry-after'])).toBeGreaterThanOrEqual(1);
-        release();
+        gate.resolve();
         expectProcessed(await first, harness, body);
       });
     },
@@ -510,27 +505,21 @@ export const scenarios: Scenario[] = [
   {
     name: 'the client leaves while the handler runs → no crash, the handler ran once, keeps serving',
     run: async (target) => {
-      let release = () => {};
-      const gate = new Promise<void>((resolve) => {
-        release = resolve;
-      });
-      let entered = () => {};
-      const inHandler = new Promise<void>((resolve) => {
-        entered = resolve;
-      });
+      const gate = deferred();
+      const inHandler = deferred();
       const handler = async () => {
-        entered();
-        await gate;
+        inHandler.resolve();
+        await gate.promise;
       };
       await withApp(target, fixtures.standardWebhooks(), { handler }, async (harness) => {
         const { headers, body } = harness.delivery();
         const controller = new AbortController();
         const sending = fetch(harness.url, { method: 'POST', headers, body, signal: controller.signal });
-        await inHandler;
+        await inHandler.promise;
         controller.abort();
         await expect(sending).rejects.toThrow();
         await vi.waitFor(() => expect(harness.app.requests.at(-1)?.socket?.destroyed).toBe(true));
-        release();
+        gate.resolve();
         await vi.waitFor(() => expect(harness.records).toHaveLength(1));
         expect(harness.calls).toHaveLength(1);
         await expectStillServing(harness);
