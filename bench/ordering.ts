@@ -21,7 +21,7 @@ import {
 import { signStandardWebhooks } from '@hookgate/core/testing';
 import { RedisStore } from '@hookgate/redis';
 import { Redis } from 'ioredis';
-import { removeKeysUnder } from '../test/support/redis-keys.js';
+import { removeRunKeys } from '../test/support/redis-keys.js';
 
 export interface OrderingBenchRow {
   store: string;
@@ -109,15 +109,6 @@ async function drain(store: DedupeStore & OrderStore, events: ReceiverRequest[])
   return { elapsed, perSecond: events.length / (elapsed / 1000) };
 }
 
-/** Deletes the run's keys; a failure to is told, not thrown, so it never hides the run's own outcome. */
-async function removeRunKeys(redis: Redis, runPrefix: string): Promise<void> {
-  try {
-    await removeKeysUnder((args) => redis.call(args[0] ?? '', args.slice(1)), runPrefix);
-  } catch (error) {
-    process.stderr.write(`bench/ordering: could not remove the keys under ${runPrefix} (${String(error)})\n`);
-  }
-}
-
 export async function runOrderingBench({ quick }: { quick: boolean }): Promise<OrderingBenchRow[]> {
   const customers = quick ? 10 : 50;
   const perCustomer = quick ? 20 : 100;
@@ -174,7 +165,7 @@ export async function runOrderingBench({ quick }: { quick: boolean }): Promise<O
       });
     }
   } finally {
-    if (connected) await removeRunKeys(redis, runPrefix);
+    if (connected) await removeRunKeys((args) => redis.call(args[0] ?? '', args.slice(1)), runPrefix, 'bench/ordering');
     redis.disconnect();
   }
   return rows;

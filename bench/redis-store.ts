@@ -19,7 +19,7 @@ import { RedisStore } from '@hookgate/redis';
 import { Redis } from 'ioredis';
 import { createClient } from 'redis';
 import { freePort } from '../test/support/net.js';
-import { removeKeysUnder } from '../test/support/redis-keys.js';
+import { removeRunKeys } from '../test/support/redis-keys.js';
 import { sleep } from '../test/support/time.js';
 
 export interface RedisStoreBenchRow {
@@ -202,9 +202,7 @@ export async function runRedisStoreBench({ quick }: { quick: boolean }): Promise
   } finally {
     // A dedicated server goes with its keys; on the shared one (no redis-server binary here), the run's keys go.
     if (!server.dedicated) {
-      await removeKeysUnder((args) => ioredis.call(args[0] ?? '', args.slice(1)), prefix).catch((error: unknown) =>
-        process.stderr.write(`bench/redis-store: could not remove the keys under ${prefix} (${String(error)})\n`),
-      );
+      await removeRunKeys((args) => ioredis.call(args[0] ?? '', args.slice(1)), prefix, 'bench/redis-store');
     }
     ioredis.disconnect();
     stats?.disconnect();

@@ -20,3 +20,12 @@ export async function removeKeysUnder(send: Send, prefix: string): Promise<numbe
   } while (cursor !== '0');
   return removed;
 }
+
+/** `removeKeysUnder` for a benchmark's clean-up: a failure is told on stderr, never thrown over the run's own outcome. */
+export async function removeRunKeys(send: Send, prefix: string, who: string): Promise<void> {
+  try {
+    await removeKeysUnder(send, prefix);
+  } catch (error) {
+    process.stderr.write(`${who}: could not remove the keys under ${prefix} (${String(error)})\n`);
+  }
+}
