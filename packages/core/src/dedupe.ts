@@ -1,4 +1,5 @@
 import { configError, HookgateError, positiveOption } from './errors.js';
+import { type Linkable, LinkedSet } from './linked-set.js';
 import { isThenable, type Settled, settle } from './maybe-promise.js';
 import { MemoryStore } from './stores/memory-store.js';
 import { type ClaimResult, type DedupeStore, failureReasonOf } from './stores/store.js';
@@ -51,7 +52,11 @@ function isDedupeStore(value: unknown): value is DedupeStore {
 }
 
 /** A claim this process holds on a delivery while it processes it. */
-export class Lease {
+export class Lease implements Linkable<Lease> {
+  // Links in the renewal list (Dedupe's LinkedSet of leases kept alive).
+  linkedBefore: Lease | undefined = undefined;
+  linkedAfter: Lease | undefined = undefined;
+  linked = false;
   /** A renewal the store has not answered yet: complete and release wait for it. */
   #renewing: Promise<void> | undefined;
   #ended = false;
@@ -171,7 +176,7 @@ export class Dedupe {
   readonly #key: DedupeOptions['key'];
   readonly #scheme: string;
   /** Leases being kept alive, and one ticker for all of them (a timer per delivery would cost more). */
-  readonly #alive = new Set<Lease>();
+  readonly #alive = new LinkedSet<Lease>();
   #ticker: ReturnType<typeof setInterval> | undefined;
 
   constructor(
@@ -222,7 +227,7 @@ export class Dedupe {
     if (this.#ticker !== undefined) return;
     this.#ticker = setInterval(
       () => {
-        for (const alive of this.#alive) alive.renew();
+        for (const alive of this.#alive.snapshot()) alive.renew();
       },
       Math.max(1, Math.floor(this.leaseMs / 3)),
     );

@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { HookgateError } from '../errors.js';
+import { type Linkable, LinkedSet } from '../linked-set.js';
 import type { ReceiverResponse } from '../types.js';
 import {
   type BodyReadOptions,
@@ -38,17 +39,17 @@ export type NodeBodyStream = Pick<
  * them all, rather than a timer per request (a Timeout object and two calls
  * into libuv each): a bound of 30 s does not need millisecond precision.
  */
-interface Deadline {
+interface Deadline extends Linkable<Deadline> {
   at: number;
   expire(): void;
 }
-const deadlines = new Set<Deadline>();
+const deadlines = new LinkedSet<Deadline>();
 let sweeper: ReturnType<typeof setInterval> | undefined;
 let sweepEveryMs = Number.POSITIVE_INFINITY;
 
 function sweep(): void {
   const now = Date.now();
-  for (const deadline of deadlines) {
+  for (const deadline of deadlines.snapshot()) {
     if (deadline.at <= now) {
       deadlines.delete(deadline);
       deadline.expire();
@@ -106,6 +107,9 @@ function readBody(
     timeoutMs > 0
       ? {
           at: Date.now() + timeoutMs,
+          linkedBefore: undefined,
+          linkedAfter: undefined,
+          linked: false,
           expire() {
             req.pause();
             settle(bodyTimedOut(timeoutMs), undefined);
