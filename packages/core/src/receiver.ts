@@ -136,6 +136,13 @@ export interface Receiver<E extends EventSchemas = EventSchemas> {
   /** Runs the pipeline over one raw request. Never throws. */
   handle(request: ReceiverRequest): Promise<ReceiverResponse>;
   /**
+   * `handle` for adapters that take a callback: `respond` is called exactly once
+   * with the answer, before this returns when every step answered at once (no
+   * promise per delivery then). Never throws, unless `respond` does: at once, that
+   * throw comes back to the caller; later, `onError` hears it.
+   */
+  handleInto(request: ReceiverRequest, respond: (response: ReceiverResponse) => void): void;
+  /**
    * Runs the accept stage only (method, size, verify, window, parse, validate): the
    * verified envelope to process later, or the answer when there is nothing to process
    * (a handshake, a rejection — recorded and reported like any delivery). Never throws.
@@ -296,7 +303,19 @@ class HookgateReceiver<E extends EventSchemas> implements Receiver<E> {
 
   handle(request: ReceiverRequest): Promise<ReceiverResponse> {
     const telemetry = this.#telemetry.begin('handle', request?.logger);
-    return telemetry ? telemetry.run((traced) => this.#handle(request, traced)) : this.#handle(request, undefined);
+    if (telemetry) return telemetry.run((traced) => Promise.resolve(this.#handle(request, traced)));
+    return Promise.resolve(this.#handle(request, undefined));
+  }
+
+  handleInto(request: ReceiverRequest, respond: (response: ReceiverResponse) => void): void {
+    const telemetry = this.#telemetry.begin('handle', request?.logger);
+    // Traced, the delivery runs inside its span's context, which holds a promise to the end.
+    const answer = telemetry
+      ? telemetry.run((traced) => Promise.resolve(this.#handle(request, traced)))
+      : this.#handle(request, undefined);
+    if (!isThenable(answer)) respond(answer);
+    // Answered later, a throw from `respond` has no caller to go back to: onError hears it.
+    else answer.then(respond).then(undefined, (error: unknown) => this.reportError(error));
   }
 
   /** Timings only go to the observer and metrics: without them, no clock is read. */
@@ -305,19 +324,19 @@ class HookgateReceiver<E extends EventSchemas> implements Receiver<E> {
   }
 
   /**
-   * One promise per delivery: the stages stay synchronous while every step is
-   * (node:crypto, a MemoryStore, synchronous handlers), and only then is the answer wrapped.
+   * No promise while every step answers at once (node:crypto, a MemoryStore,
+   * synchronous handlers): `handle` wraps the answer once, `handleInto` not at all.
    */
-  #handle(request: ReceiverRequest, telemetry: DeliveryTelemetry | undefined): Promise<ReceiverResponse> {
+  #handle(request: ReceiverRequest, telemetry: DeliveryTelemetry | undefined): MaybePromise<ReceiverResponse> {
     const started = this.#clock(telemetry);
     const progress: Progress = { verified: false, ctx: undefined, handlerMs: undefined };
     let running: MaybePromise<Answer>;
     try {
       running = this.#run(request, progress);
     } catch (caught) {
-      return Promise.resolve(this.#failed(caught, progress, started, telemetry));
+      return this.#failed(caught, progress, started, telemetry);
     }
-    if (!isThenable(running)) return Promise.resolve(this.#answered(running, progress, started, telemetry));
+    if (!isThenable(running)) return this.#answered(running, progress, started, telemetry);
     return Promise.resolve(running).then(
       (answer) => this.#answered(answer, progress, started, telemetry),
       (caught: unknown) => this.#failed(caught, progress, started, telemetry),

@@ -1,5 +1,6 @@
 import {
   type AdaptableReceiver,
+  answerRequest,
   discardRest,
   HookgateError,
   isHookgateError,
@@ -65,12 +66,8 @@ export const hookgate: FastifyPluginAsync<HookgatePluginOptions> = async (scope,
   const logs = typeof scope.log.level === 'string' || scope.log.info !== scope.log.warn;
   const handle = (request: FastifyRequest, reply: FastifyReply, body: Buffer) => {
     const { method, url, headers } = request;
-    receiver
-      .handle({ method, url, headers, body, logger: logs && request.log.level !== 'silent' ? request.log : undefined })
-      .then(
-        (response) => send(reply, receiver, response),
-        (error: unknown) => send(reply, receiver, rejectRequest(receiver, error)),
-      );
+    const logger = logs && request.log.level !== 'silent' ? request.log : undefined;
+    answerRequest(receiver, { method, url, headers, body, logger }, (response) => send(reply, receiver, response));
   };
   scope.setErrorHandler((error: FastifyError, request, reply) => {
     // Fastify refuses a media type it cannot parse (a garbage or empty content-type) before any

@@ -20,5 +20,5 @@ export {
 export type { ParsedBodyInput } from './parsed-body.js';
 export { rawBodyFromParser } from './parsed-body.js';
 export type { AdaptableReceiver } from './report.js';
-export { rejectRequest, reportUnwritable } from './report.js';
+export { answerRequest, rejectRequest, reportUnwritable } from './report.js';
 export { checkResponse, writableResponse } from './response.js';

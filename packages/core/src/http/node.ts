@@ -11,7 +11,14 @@ import {
   payloadTooLarge,
 } from './body-limit.js';
 import { type ParsedBodyInput, rawBodyFromParser } from './parsed-body.js';
-import { type AdaptableReceiver, rejectRequest, reportUnwritable, unwritable, unwritableResponse } from './report.js';
+import {
+  type AdaptableReceiver,
+  answerRequest,
+  rejectRequest,
+  reportUnwritable,
+  unwritable,
+  unwritableResponse,
+} from './report.js';
 
 export { type AdaptableReceiver, rejectRequest } from './report.js';
 
@@ -205,13 +212,13 @@ export type EarlierParser = Omit<ParsedBodyInput, 'consumed'> & {
   consumed?: boolean | undefined;
 };
 
-/** The receiver's answer; a hand-made AdaptableReceiver that throws is answered like any failure. */
-function run(receiver: AdaptableReceiver, req: IncomingMessage, body: Buffer): Promise<ReceiverResponse> {
-  try {
-    return receiver.handle({ method: req.method ?? 'GET', url: req.url, headers: req.headers, body });
-  } catch (error) {
-    return Promise.reject(error);
-  }
+function run(
+  receiver: AdaptableReceiver,
+  req: IncomingMessage,
+  body: Buffer,
+  answer: (response: ReceiverResponse) => void,
+): void {
+  answerRequest(receiver, { method: req.method ?? 'GET', url: req.url, headers: req.headers, body }, answer);
 }
 
 /** The raw bytes an earlier parser kept (undefined: read the stream); throws body_already_parsed. */
@@ -227,8 +234,8 @@ function keptBody(req: IncomingMessage, earlier: EarlierParser | undefined): Buf
 
 /**
  * Reads (or takes) the body, runs the receiver and hands the answer to
- * `answer`, exactly once, without a promise of its own: a read is callbacks,
- * and the receiver's promise is the only one per request.
+ * `answer`, exactly once, without a promise: a read is callbacks, and the
+ * receiver answers through `handleInto` (at once when it can).
  */
 function serve(
   receiver: AdaptableReceiver,
@@ -237,7 +244,6 @@ function serve(
   timeoutMs: number,
   answer: (response: ReceiverResponse) => void,
 ): void {
-  const fail = (error: unknown) => answer(rejectRequest(receiver, error));
   let kept: Buffer | undefined;
   try {
     kept = keptBody(req, earlier);
@@ -246,12 +252,12 @@ function serve(
     return;
   }
   if (kept !== undefined) {
-    run(receiver, req, kept).then(answer, fail);
+    run(receiver, req, kept, answer);
     return;
   }
   readBody(req, receiver.maxBodyBytes, timeoutMs, (error, body) => {
     if (error) answer(refuse(receiver, req, error));
-    else run(receiver, req, body!).then(answer, fail);
+    else run(receiver, req, body!, answer);
   });
 }
 

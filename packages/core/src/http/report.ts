@@ -1,15 +1,51 @@
 import { HookgateError, toHookgateError } from '../errors.js';
 import type { Receiver } from '../receiver.js';
 import { errorResponse } from '../responses.js';
-import type { ReceiverResponse } from '../types.js';
+import type { ReceiverRequest, ReceiverResponse } from '../types.js';
 
 /**
  * All an adapter needs from a receiver, whatever its event types. `reject`
  * and `reportError` (every receiver has them) record and report what the
- * adapter met itself: a body it refused, an answer it could not write.
+ * adapter met itself: a body it refused, an answer it could not write;
+ * `handleInto` (every receiver has it too) answers without a promise when it can.
  */
 export type AdaptableReceiver = Pick<Receiver, 'handle' | 'maxBodyBytes'> &
-  Partial<Pick<Receiver, 'reject' | 'reportError'>>;
+  Partial<Pick<Receiver, 'handleInto' | 'reject' | 'reportError'>>;
+
+/**
+ * The receiver's answer to `answer`, exactly once: at once when the receiver
+ * has it at once (`handleInto`), else when `handle` settles. A receiver that
+ * throws or rejects (a hand-made one) is answered like any failure.
+ */
+export function answerRequest(
+  receiver: AdaptableReceiver,
+  request: ReceiverRequest,
+  answer: (response: ReceiverResponse) => void,
+): void {
+  const into = receiver.handleInto;
+  if (into === undefined) {
+    let pending: Promise<ReceiverResponse>;
+    try {
+      pending = receiver.handle(request);
+    } catch (error) {
+      answer(rejectRequest(receiver, error));
+      return;
+    }
+    pending.then(answer, (error: unknown) => answer(rejectRequest(receiver, error)));
+    return;
+  }
+  let answered = false;
+  try {
+    into.call(receiver, request, (response) => {
+      answered = true;
+      answer(response);
+    });
+  } catch (error) {
+    // A throw from `answer` itself is not the receiver failing: it is not answered twice.
+    if (answered) throw error;
+    answer(rejectRequest(receiver, error));
+  }
+}
 
 /** The answer for a failure the adapter met, through the receiver's reporting when it has one. */
 export function rejectRequest(receiver: AdaptableReceiver, error: unknown): ReceiverResponse {
