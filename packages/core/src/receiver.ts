@@ -137,8 +137,8 @@ export interface Receiver<E extends EventSchemas = EventSchemas> {
   handle(request: ReceiverRequest): Promise<ReceiverResponse>;
   /**
    * `handle` for adapters that take a callback: `respond` is called exactly once
-   * with the answer, before this returns when every step answered at once (no
-   * promise per delivery then). Never throws, unless `respond` does: at once, that
+   * with the answer, before this returns when every step answered at once and
+   * nothing logs or traces the delivery (no promise per delivery then). Never throws, unless `respond` does: at once, that
    * throw comes back to the caller; later, `onError` hears it.
    */
   handleInto(request: ReceiverRequest, respond: (response: ReceiverResponse) => void): void;
@@ -313,9 +313,14 @@ class HookgateReceiver<E extends EventSchemas> implements Receiver<E> {
     const answer = telemetry
       ? telemetry.run((traced) => Promise.resolve(this.#handle(request, traced)))
       : this.#handle(request, undefined);
-    if (!isThenable(answer)) respond(answer);
+    if (!isThenable(answer)) {
+      respond(answer);
+      return;
+    }
     // Answered later, a throw from `respond` has no caller to go back to: onError hears it.
-    else answer.then(respond).then(undefined, (error: unknown) => this.reportError(error));
+    answer
+      .then(respond, (error: unknown) => respond(errorResponse(toHookgateError(error))))
+      .then(undefined, (error: unknown) => this.reportError(error));
   }
 
   /** Timings only go to the observer and metrics: without them, no clock is read. */

@@ -211,6 +211,42 @@ describe('answerRequest with a receiver that has handleInto', () => {
     expect(failures.map((failure) => (failure as HookgateError).code)).toEqual(['internal_error']);
   });
 
+  test('an async handleInto that rejects before responding: answered once with the failure, a late respond is ignored', async () => {
+    let late!: (response: ReceiverResponse) => void;
+    const receiver = {
+      maxBodyBytes: 1024,
+      handle: () => Promise.resolve(ok),
+      handleInto: async (_req: ReceiverRequest, respond: (response: ReceiverResponse) => void) => {
+        late = respond;
+        await Promise.resolve();
+        throw new Error('async boom');
+      },
+    } as unknown as AdaptableReceiver;
+    const call = answering(receiver);
+    expect(call.atReturn).toBe(0);
+    expectInternalError(await onlyAnswer(call));
+    late(ok);
+    expect(call.answers).toHaveLength(1);
+  });
+
+  test('an async handleInto that rejects after responding: one answer, and onError (reportError) hears the rejection', async () => {
+    const reported: unknown[] = [];
+    const receiver = {
+      maxBodyBytes: 1024,
+      handle: () => Promise.resolve(ok),
+      reportError: (error: unknown) => reported.push(error),
+      handleInto: async (_req: ReceiverRequest, respond: (response: ReceiverResponse) => void) => {
+        respond(ok);
+        await Promise.resolve();
+        throw new Error('after the answer');
+      },
+    } as unknown as AdaptableReceiver;
+    const call = answering(receiver);
+    expect(call.atReturn).toBe(1);
+    expect(await onlyAnswer(call)).toEqual(ok);
+    expect(reported.map((error) => (error as Error).message)).toEqual(['after the answer']);
+  });
+
   test('an answer that throws: the throw comes out of answerRequest, answer is not called again, reject is not called', () => {
     const answers: ReceiverResponse[] = [];
     const failures: unknown[] = [];

@@ -57,10 +57,8 @@ let sweepEveryMs = Number.POSITIVE_INFINITY;
 function sweep(): void {
   const now = Date.now();
   for (const deadline of deadlines.snapshot()) {
-    if (deadline.at <= now) {
-      deadlines.delete(deadline);
-      deadline.expire();
-    }
+    // Not one that settled while this sweep ran (expiring a read can end another): delete says so.
+    if (deadline.at <= now && deadlines.delete(deadline)) deadline.expire();
   }
   if (deadlines.size === 0 && sweeper !== undefined) {
     clearInterval(sweeper);

@@ -1,4 +1,5 @@
 import { HookgateError, toHookgateError } from '../errors.js';
+import { isThenable } from '../maybe-promise.js';
 import type { Receiver } from '../receiver.js';
 import { errorResponse } from '../responses.js';
 import type { ReceiverRequest, ReceiverResponse } from '../types.js';
@@ -35,8 +36,10 @@ export function answerRequest(
     return;
   }
   let answered = false;
+  let returned: unknown;
   try {
-    into.call(receiver, request, (response) => {
+    returned = into.call(receiver, request, (response) => {
+      if (answered) return;
       answered = true;
       answer(response);
     });
@@ -44,6 +47,18 @@ export function answerRequest(
     // A throw from `answer` itself is not the receiver failing: it is not answered twice.
     if (answered) throw error;
     answer(rejectRequest(receiver, error));
+    return;
+  }
+  // A hand-made handleInto may be async: its rejection is a failure to answer, or to report.
+  if (isThenable(returned)) {
+    Promise.resolve(returned).then(undefined, (error: unknown) => {
+      if (answered) {
+        reportAside(receiver, error);
+        return;
+      }
+      answered = true;
+      answer(rejectRequest(receiver, error));
+    });
   }
 }
 
@@ -55,6 +70,15 @@ export function rejectRequest(receiver: AdaptableReceiver, error: unknown): Rece
     return receiver.reject(failure);
   } catch {
     return errorResponse(failure);
+  }
+}
+
+/** Tells the receiver's `onError` about a failure after the answer; never throws. */
+function reportAside(receiver: Pick<AdaptableReceiver, 'reportError'>, error: unknown): void {
+  try {
+    receiver.reportError?.(error);
+  } catch {
+    // onError must not throw; the answer has gone out already.
   }
 }
 
