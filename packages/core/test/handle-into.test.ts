@@ -14,7 +14,7 @@ import { signStandardWebhooks } from '@hookgate/core/testing';
 import { trace } from '@opentelemetry/api';
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
 import { sleep } from '../../../test/support/time.js';
-import { deferred, errorCode, post } from './helpers.js';
+import { capturedAnswers, deferred, errorCode, onlyAnswer, post } from './helpers.js';
 import { installContextManager, onlySpan, otelHarness } from './otel-helpers.js';
 
 const secret = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';
@@ -32,29 +32,9 @@ function plainReceiver(options: Partial<ReceiverOptions> = {}) {
   return createReceiver({ scheme, ...options });
 }
 
-/**
- * Calls handleInto, keeping every answer it gives: `atReturn` is how many had
- * come when it returned, `answered` the first one (whenever it comes).
- */
+/** Calls handleInto, keeping every answer it gives. */
 function into(receiver: Pick<Receiver, 'handleInto'>, request: ReceiverRequest) {
-  const responses: ReceiverResponse[] = [];
-  let first!: (response: ReceiverResponse) => void;
-  const answered = new Promise<ReceiverResponse>((resolve) => {
-    first = resolve;
-  });
-  receiver.handleInto(request, (response) => {
-    responses.push(response);
-    first(response);
-  });
-  return { responses, atReturn: responses.length, answered };
-}
-
-/** Lets anything still queued run, then checks there was one answer only. */
-async function onlyAnswer(call: ReturnType<typeof into>): Promise<ReceiverResponse> {
-  const response = await call.answered;
-  await sleep(5);
-  expect(call.responses).toEqual([response]);
-  return response;
+  return capturedAnswers((respond) => receiver.handleInto(request, respond));
 }
 
 describe('handleInto with every step synchronous (MemoryStore, node:crypto, sync handlers)', () => {
@@ -160,7 +140,7 @@ describe('handleInto when a step is asynchronous', () => {
     const call = into(receiver, delivery('msg_async'));
     expect(call.atReturn).toBe(0);
     await sleep(5);
-    expect(call.responses).toEqual([]);
+    expect(call.answers).toEqual([]);
     gate.resolve();
     const response = await onlyAnswer(call);
     expect(response.status).toBe(200);
@@ -210,8 +190,8 @@ describe('handleInto when a step is asynchronous', () => {
     const first = into(receiver, delivery('msg_inflight'));
     const copy = into(receiver, delivery('msg_inflight'));
     expect([first.atReturn, copy.atReturn]).toEqual([0, 1]);
-    expect(copy.responses[0]?.status).toBe(409);
-    expect(errorCode(copy.responses[0]!.body)).toBe('delivery_in_flight');
+    expect(copy.answers[0]?.status).toBe(409);
+    expect(errorCode(copy.answers[0]!.body)).toBe('delivery_in_flight');
     gate.resolve();
     expect((await onlyAnswer(first)).status).toBe(200);
     expect((await onlyAnswer(copy)).status).toBe(409);

@@ -1,7 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { DedupeStore, ReceiverRequest } from '@hookgate/core';
+import type { DedupeStore, ReceiverRequest, ReceiverResponse } from '@hookgate/core';
+import { expect } from 'vitest';
+import { sleep } from '../../../test/support/time.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 
@@ -38,6 +40,35 @@ export function errorCode(body: string): string | undefined {
 }
 
 export { deferred } from '../../../test/support/time.js';
+
+/** The answers a callback API gave: `atReturn` is how many had come when the call returned, `answered` the first. */
+export interface CapturedAnswers {
+  answers: ReceiverResponse[];
+  atReturn: number;
+  answered: Promise<ReceiverResponse>;
+}
+
+/** Runs a call that answers through a callback (handleInto, answerRequest), keeping every answer it gives. */
+export function capturedAnswers(call: (respond: (response: ReceiverResponse) => void) => void): CapturedAnswers {
+  const answers: ReceiverResponse[] = [];
+  let first!: (response: ReceiverResponse) => void;
+  const answered = new Promise<ReceiverResponse>((resolve) => {
+    first = resolve;
+  });
+  call((response) => {
+    answers.push(response);
+    first(response);
+  });
+  return { answers, atReturn: answers.length, answered };
+}
+
+/** Lets anything still queued run, then checks there was one answer only. */
+export async function onlyAnswer(captured: CapturedAnswers): Promise<ReceiverResponse> {
+  const response = await captured.answered;
+  await sleep(5);
+  expect(captured.answers).toEqual([response]);
+  return response;
+}
 
 /**
  * The store's dedupe operations without `renew`: claims are fixed leases, as a

@@ -9,36 +9,16 @@ import {
 import { signStandardWebhooks } from '@hookgate/core/testing';
 import { describe, expect, test } from 'vitest';
 import { sleep } from '../../../test/support/time.js';
-import { deferred, errorCode, post } from './helpers.js';
+import { capturedAnswers, deferred, errorCode, onlyAnswer, post } from './helpers.js';
 
 const request: ReceiverRequest = { method: 'POST', url: '/webhooks', headers: {}, body: '{}' };
 const ok: ReceiverResponse = { status: 200, headers: { 'content-type': 'application/json' }, body: '{"ok":true}' };
 /** What a receiver's own `reject` gives back: tells apart its answer from the default one. */
 const rejected: ReceiverResponse = { status: 503, headers: { 'x-from': 'reject' }, body: 'rejected' };
 
-/**
- * Calls answerRequest, keeping every answer: `atReturn` is how many had come
- * when it returned, `answered` the first one.
- */
+/** Calls answerRequest, keeping every answer it gives. */
 function answering(receiver: AdaptableReceiver, req: ReceiverRequest = request) {
-  const answers: ReceiverResponse[] = [];
-  let first!: (response: ReceiverResponse) => void;
-  const answered = new Promise<ReceiverResponse>((resolve) => {
-    first = resolve;
-  });
-  answerRequest(receiver, req, (response) => {
-    answers.push(response);
-    first(response);
-  });
-  return { answers, atReturn: answers.length, answered };
-}
-
-/** Lets anything still queued run, then checks there was one answer only. */
-async function onlyAnswer(call: ReturnType<typeof answering>): Promise<ReceiverResponse> {
-  const response = await call.answered;
-  await sleep(5);
-  expect(call.answers).toEqual([response]);
-  return response;
+  return capturedAnswers((respond) => answerRequest(receiver, req, respond));
 }
 
 function expectInternalError(response: ReceiverResponse): void {
