@@ -138,8 +138,9 @@ export interface Receiver<E extends EventSchemas = EventSchemas> {
   /**
    * `handle` for adapters that take a callback: `respond` is called exactly once
    * with the answer, before this returns when every step answered at once and
-   * nothing logs or traces the delivery (no promise per delivery then). Never throws, unless `respond` does: at once, that
-   * throw comes back to the caller; later, `onError` hears it.
+   * nothing logs or traces the delivery (no promise per delivery then). Never
+   * throws, unless `respond` does: at once, that throw comes back to the caller;
+   * later, `onError` hears it.
    */
   handleInto(request: ReceiverRequest, respond: (response: ReceiverResponse) => void): void;
   /**
@@ -302,17 +303,11 @@ class HookgateReceiver<E extends EventSchemas> implements Receiver<E> {
   }
 
   handle(request: ReceiverRequest): Promise<ReceiverResponse> {
-    const telemetry = this.#telemetry.begin('handle', request?.logger);
-    if (telemetry) return telemetry.run((traced) => Promise.resolve(this.#handle(request, traced)));
-    return Promise.resolve(this.#handle(request, undefined));
+    return Promise.resolve(this.#answer(request));
   }
 
   handleInto(request: ReceiverRequest, respond: (response: ReceiverResponse) => void): void {
-    const telemetry = this.#telemetry.begin('handle', request?.logger);
-    // Traced, the delivery runs inside its span's context, which holds a promise to the end.
-    const answer = telemetry
-      ? telemetry.run((traced) => Promise.resolve(this.#handle(request, traced)))
-      : this.#handle(request, undefined);
+    const answer = this.#answer(request);
     if (!isThenable(answer)) {
       respond(answer);
       return;
@@ -321,6 +316,13 @@ class HookgateReceiver<E extends EventSchemas> implements Receiver<E> {
     answer
       .then(respond, (error: unknown) => respond(errorResponse(toHookgateError(error))))
       .then(undefined, (error: unknown) => this.reportError(error));
+  }
+
+  /** The answer of handle and handleInto: traced, the delivery runs inside its span's context, which holds a promise to the end. */
+  #answer(request: ReceiverRequest): MaybePromise<ReceiverResponse> {
+    const telemetry = this.#telemetry.begin('handle', request?.logger);
+    if (telemetry) return telemetry.run((traced) => Promise.resolve(this.#handle(request, traced)));
+    return this.#handle(request, undefined);
   }
 
   /** Timings only go to the observer and metrics: without them, no clock is read. */

@@ -34,8 +34,6 @@ function fromFastify(error: FastifyError): HookgateError {
   return new HookgateError('internal_error', 'The webhook route failed', { cause: error });
 }
 
-/** The sender's Content-Type, kept while Fastify sees every body as bytes. */
-
 /**
  * `app.register(hookgate, { receiver, prefix: '/webhooks/github' })`: an
  * encapsulated plugin holding one POST route (`path`, default `/`, under the
