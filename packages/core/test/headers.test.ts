@@ -1,0 +1,121 @@
+import { once } from 'node:events';
+import { createServer, type IncomingHttpHeaders, request } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { describe, expect, test } from 'vitest';
+import { HeaderRecord, normalizeHeaders } from '../src/body.js';
+
+/** What a record holds, prototype and all: the fast copy and the name-by-name path must agree. */
+function described(record: Record<string, string>) {
+  return {
+    entries: Object.entries(record),
+    prototype: Object.getPrototypeOf(record) === HeaderRecord.prototype,
+    inherited: [record.toString, record.hasOwnProperty, record.valueOf],
+  };
+}
+
+/** The headers node:http hands a server for one request, as a server sees them. */
+async function nodeHeaders(send: Record<string, string | string[]>): Promise<IncomingHttpHeaders> {
+  const server = createServer((req, res) => {
+    res.end();
+    server.emit('seen', req.headers);
+  });
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const { port } = server.address() as AddressInfo;
+  const seen = once(server, 'seen');
+  const req = request({ port, host: '127.0.0.1', method: 'POST', headers: send });
+  req.end('{}');
+  const [headers] = (await seen) as [IncomingHttpHeaders];
+  server.close();
+  return headers;
+}
+
+describe('normalizeHeaders', () => {
+  test("node:http's own record is copied whole: every name, every value, nothing inherited", async () => {
+    const headers = await nodeHeaders({
+      'Content-Type': 'application/json',
+      'Webhook-Id': 'msg_1',
+      'X-Repeated': ['a', 'b'],
+    });
+    const record = normalizeHeaders(headers);
+    expect(record).not.toBe(headers);
+    expect(described(record)).toEqual({
+      entries: Object.entries(headers),
+      prototype: true,
+      inherited: [undefined, undefined, undefined],
+    });
+    expect(record['x-repeated']).toBe('a, b');
+    expect(record['webhook-id']).toBe('msg_1');
+    // A copy: writing to it leaves the request's own headers alone.
+    record['webhook-id'] = 'changed';
+    expect(headers['webhook-id']).toBe('msg_1');
+  });
+
+  test('records that need work take the name-by-name path and come out the same shape', () => {
+    const cases: [Record<string, string | string[] | number | undefined>, Record<string, string>][] = [
+      [{ 'Webhook-Id': 'a', 'webhook-id': 'b' }, { 'webhook-id': 'a, b' }],
+      [
+        { 'set-cookie': ['x=1', 'y=2'], host: 'h' },
+        { 'set-cookie': 'x=1, y=2', host: 'h' },
+      ],
+      [{ 'content-length': 12, gone: undefined }, { 'content-length': '12' }],
+      [
+        { host: 'h', 'X-Late': 'v' },
+        { host: 'h', 'x-late': 'v' },
+      ],
+    ];
+    for (const [input, expected] of cases) {
+      const record = normalizeHeaders(input);
+      expect(described(record)).toEqual({
+        entries: Object.entries(expected),
+        prototype: true,
+        inherited: [undefined, undefined, undefined],
+      });
+    }
+  });
+
+  test('names like Object properties stay plain headers on both paths', () => {
+    const plain = JSON.parse('{"__proto__":"p","constructor":"c","host":"h"}') as Record<string, string>;
+    const needsWork = JSON.parse('{"__proto__":"p","Constructor":"c","host":"h"}') as Record<string, string>;
+    for (const input of [plain, needsWork]) {
+      const record = normalizeHeaders(input);
+      expect(Object.keys(record)).toEqual(['__proto__', 'constructor', 'host']);
+      // Read by a computed name, as the pipeline test does: it is a header here, not the accessor.
+      const proto = '__proto__';
+      expect([record[proto], record.constructor]).toEqual(['p', 'c']);
+      expect(Object.getPrototypeOf(record)).toBe(HeaderRecord.prototype);
+    }
+  });
+
+  test('a record with a prototype of its own is read name by name, inherited names included', () => {
+    const inherited = Object.create({ 'x-inherited': 'i' }) as Record<string, string>;
+    inherited.host = 'h';
+    expect(Object.entries(normalizeHeaders(inherited))).toEqual([
+      ['host', 'h'],
+      ['x-inherited', 'i'],
+    ]);
+  });
+
+  test('a record without a prototype is copied like a plain one', () => {
+    const bare = Object.assign(Object.create(null) as Record<string, string>, { host: 'h', 'webhook-id': 'w' });
+    expect(described(normalizeHeaders(bare)).entries).toEqual([
+      ['host', 'h'],
+      ['webhook-id', 'w'],
+    ]);
+  });
+
+  test('Headers objects and pairs are lower-cased and joined as before', () => {
+    expect(Object.entries(normalizeHeaders(new Headers({ 'X-A': '1', host: 'h' })))).toEqual([
+      ['host', 'h'],
+      ['x-a', '1'],
+    ]);
+    expect(
+      Object.entries(
+        normalizeHeaders([
+          ['X-A', '1'],
+          ['x-a', '2'],
+        ]),
+      ),
+    ).toEqual([['x-a', '1, 2']]);
+  });
+});
