@@ -33,11 +33,11 @@ export function normalizeHeaders(input: HeaderInput): Record<string, string> {
     return out;
   }
   const record = input as Readonly<Record<string, string | readonly string[] | number | undefined>>;
-  // node:http's own record is copied whole: a fraction of the cost of adding its names one by
-  // one, each a keyed store that changes the copy's shape (profiled: ~75 ns against ~500 ns).
+  // node:http's own record is copied whole: less than half the cost of adding its names one by
+  // one, each a keyed store that changes the copy's shape (8 headers: ~210 ns, check included, against ~530 ns).
   if (isLowerCaseStrings(record)) return Object.assign(new HeaderRecord(), record as Record<string, string>);
-  // Names already lower-case (node:http's) are distinct keys: stored without looking for one to
-  // join, until a name needed lower-casing (it may then meet one stored before or after it).
+  // Names already lower-case are distinct keys: stored without looking for one to join,
+  // until a name needed lower-casing (it may then meet one stored before or after it).
   let joining = false;
   for (const name in record) {
     const value = record[name];
