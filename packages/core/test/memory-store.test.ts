@@ -153,14 +153,14 @@ describe('MemoryStore memory', () => {
     return process.memoryUsage().heapUsed;
   };
 
-  // A live Map iterator keeps every table the Map outgrows or compacts until its
-  // next step. Every use of a key moves it (delete and append): uses without an
-  // eviction after the iterator's last step must not pile those tables up.
+  // Every use of a key moves it to the newest end of the table's recency order:
+  // uses with no eviction between them (duplicates, retries, cursor reads) must
+  // not pile up memory (a Map with a live eviction iterator once did).
   test.each([
     ['ids', (store: MemoryStore, key: string) => store.claim(key, 60_000)],
     ['cursors', (store: MemoryStore, key: string) => store.getCursor(key)],
   ] as const)(
-    '%s: keys used again and again at the bound hold no memory behind the eviction iterator',
+    '%s: keys used again and again at the bound hold no more memory',
     (_name, use) => {
       const store = new MemoryStore({ maxEntries: 1_000, maxCursors: 1_000 });
       // One past the bound: the eviction iterator exists, then nothing is evicted.

@@ -1,0 +1,143 @@
+import { describe, expect, test } from 'vitest';
+import { RecencyMap } from '../src/stores/recency-map.js';
+
+/** The behaviour RecencyMap must have, written the obvious way: a Map in recency order. */
+class ModelRecencyMap {
+  readonly entries = new Map<string, number>();
+  constructor(readonly max: number) {}
+
+  get(key: string, now: number): number | undefined {
+    const value = this.entries.get(key);
+    if (value === undefined) return undefined;
+    if (value > now) return value;
+    this.entries.delete(key);
+    return undefined;
+  }
+
+  touch(key: string, value: number): void {
+    this.entries.delete(key);
+    this.add(key, value);
+  }
+
+  add(key: string, value: number): void {
+    if (this.entries.size >= this.max) this.entries.delete(this.entries.keys().next().value as string);
+    this.entries.set(key, value);
+  }
+
+  replace(key: string, value: number): void {
+    if (this.entries.has(key)) this.entries.set(key, value);
+    else this.add(key, value);
+  }
+}
+
+/** A small deterministic generator, so a failing seed can be run again. */
+function generator(seed: number): (below: number) => number {
+  let state = seed >>> 0;
+  return (below) => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return (((t ^ (t >>> 14)) >>> 0) % below) | 0;
+  };
+}
+
+// Keys of every kind a store sees: ids, `scheme:id`, non-Latin-1 text, one empty, one long, prefixes of one another.
+const SPECIAL_KEYS = ['', 'a', 'aa', 'é', 'ключ', '🙂', 'x'.repeat(500), 'github:', 'github:1'];
+
+function keysFor(count: number): string[] {
+  return [...SPECIAL_KEYS, ...Array.from({ length: count }, (_, i) => `standard-webhooks:msg_${i.toString(36)}`)];
+}
+
+/** Random uses of both tables: every answer and every size must agree, and so must the contents at the end. */
+function runAgainstModel(seed: number, max: number, keyCount: number, steps: number): void {
+  const random = generator(seed);
+  const table = new RecencyMap<number>(max, (value) => value);
+  const model = new ModelRecencyMap(max);
+  const keys = keysFor(keyCount);
+  let now = 0;
+  for (let step = 0; step < steps; step++) {
+    const key = keys[random(keys.length)]!;
+    const value = now + 1 + random(50);
+    const operation = random(100);
+    if (operation < 40) {
+      const found = model.get(key, now);
+      expect(table.get(key, now), `step ${step}: get`).toBe(found);
+      if (found === undefined && random(2) === 0) {
+        table.add(key, value);
+        model.add(key, value);
+      }
+    } else if (operation < 60) {
+      table.touch(key, value);
+      model.touch(key, value);
+    } else if (operation < 75) {
+      table.replace(key, value);
+      model.replace(key, value);
+    } else if (operation < 90) {
+      table.delete(key);
+      model.entries.delete(key);
+    } else if (operation < 99) {
+      now += random(5);
+    } else if (random(20) === 0) {
+      table.clear();
+      model.entries.clear();
+    }
+    expect(table.size, `step ${step}: size`).toBe(model.entries.size);
+  }
+  // The same keys in the same recency order: once full, each key added evicts the oldest, in the model's order.
+  let filler = 0;
+  const fill = () => {
+    const key = `filler:${filler++}`;
+    table.add(key, Number.POSITIVE_INFINITY);
+    model.add(key, Number.POSITIVE_INFINITY);
+  };
+  while (model.entries.size < max) fill();
+  const order = [...model.entries.keys()];
+  for (const [i, oldest] of order.entries()) {
+    expect(table.get(oldest, Number.NEGATIVE_INFINITY), `${oldest} is there until evicted`).not.toBeUndefined();
+    fill();
+    expect(table.get(oldest, Number.NEGATIVE_INFINITY), `${oldest} is evicted ${i + 1}th`).toBeUndefined();
+  }
+}
+
+describe('RecencyMap (the MemoryStore table) behaves as a Map kept in recency order', () => {
+  test.each([1, 2, 3, 7, 16])('a table of %i keys, under random use, answers as the model does', (max) => {
+    for (let seed = 1; seed <= 10; seed++) runAgainstModel(seed * 7919 + max, max, 3 * max, 2_000);
+  });
+
+  test('a table that grows past its first storage (256 entries) up to its bound keeps every key and the order', () => {
+    for (let seed = 1; seed <= 3; seed++) runAgainstModel(seed, 1_500, 3_000, 30_000);
+  });
+
+  test('at its bound, each key added evicts exactly the least recently used one', () => {
+    const table = new RecencyMap<number>(1_000, () => Number.POSITIVE_INFINITY);
+    for (let i = 0; i < 1_000; i++) table.add(`key-${i}`, i);
+    table.touch('key-0', 0); // now the newest
+    for (let i = 1_000; i < 1_500; i++) table.add(`key-${i}`, i);
+    expect(table.size).toBe(1_000);
+    expect(table.get('key-0', 0)).toBe(0);
+    expect(table.get('key-500', 0)).toBeUndefined(); // key-1 .. key-500 went, oldest first
+    expect(table.get('key-501', 0)).toBe(501);
+    expect(table.get('key-1499', 0)).toBe(1_499);
+  });
+
+  test('keys equal in text but built apart (one concatenated, one literal) are one key', () => {
+    const table = new RecencyMap<number>(10, () => Number.POSITIVE_INFINITY);
+    const id = String(Date.now());
+    table.add(`standard-webhooks:${id}`, 1);
+    expect(table.get(['standard-webhooks', id].join(':'), 0)).toBe(1);
+    table.replace(`standard-webhooks:${id}`, 2);
+    expect(table.size).toBe(1);
+    expect(table.get(`standard-webhooks:${id}`, 0)).toBe(2);
+  });
+
+  test('an expired value is forgotten when looked up, and its key can be added again', () => {
+    const table = new RecencyMap<number>(2, (value) => value);
+    table.add('k', 10);
+    expect(table.get('k', 9)).toBe(10);
+    expect(table.get('k', 10)).toBeUndefined();
+    expect(table.size).toBe(0);
+    table.add('k', 20);
+    expect(table.get('k', 10)).toBe(20);
+  });
+});
