@@ -89,8 +89,13 @@ describe('MemoryStore bounds', () => {
     expect(checks).toBeGreaterThan(0);
   });
 
-  test('maxEntries and maxCursors must be positive integers', () => {
+  test('maxEntries and maxCursors must be whole numbers from 1 to 16,777,216', () => {
     expect(() => new MemoryStore({ maxEntries: 0 })).toThrow(/maxEntries/);
+    expect(() => new MemoryStore({ maxEntries: 2 ** 24 + 1 })).toThrow(
+      /maxEntries must be a whole number from 1 to 16,777,216/,
+    );
+    expect(() => new MemoryStore({ maxCursors: 1e9 })).toThrow(/maxCursors/);
+    expect(new MemoryStore({ maxEntries: 2 ** 24, maxCursors: 2 ** 24 }).size).toBe(0);
     expect(() => new MemoryStore({ maxCursors: 0 })).toThrow(/maxCursors/);
     expect(() => new MemoryStore({ maxCursors: 1.5 })).toThrow(/maxCursors/);
   });

@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { RecencyMap } from '../src/stores/recency-map.js';
+import { hashKey, MAX_KEYS, RecencyMap } from '../src/stores/recency-map.js';
 
 /** The behaviour RecencyMap must have, written the obvious way: a Map in recency order. */
 class ModelRecencyMap {
@@ -139,5 +139,34 @@ describe('RecencyMap (the MemoryStore table) behaves as a Map kept in recency or
     expect(table.size).toBe(0);
     table.add('k', 20);
     expect(table.get('k', 10)).toBe(20);
+  });
+
+  test('two keys with the same 32-bit hash are two keys: the full text decides, not the hash', () => {
+    const seed = 157; // one whose first collision comes early (within ~7,000 keys): the test stays fast
+    const seen = new Map<number, string>();
+    let pair: [string, string] | undefined;
+    for (let i = 0; pair === undefined; i++) {
+      const key = `standard-webhooks:msg_${i}`;
+      const hash = hashKey(key, seed);
+      const earlier = seen.get(hash);
+      if (earlier === undefined) seen.set(hash, key);
+      else pair = [earlier, key];
+    }
+    const [first, second] = pair;
+    expect(hashKey(first, seed)).toBe(hashKey(second, seed));
+    const table = new RecencyMap<number>(10, () => Number.POSITIVE_INFINITY, seed);
+    table.add(first, 1);
+    expect(table.get(second, 0)).toBeUndefined();
+    table.add(second, 2);
+    expect([table.get(first, 0), table.get(second, 0), table.size]).toEqual([1, 2, 2]);
+    table.delete(first);
+    expect([table.get(first, 0), table.get(second, 0), table.size]).toEqual([undefined, 2, 1]);
+  });
+
+  test('a bound must be a whole number from 1 to 2^24 (a Map could hold no more either)', () => {
+    expect(() => new RecencyMap<number>(0, (value) => value)).toThrow(RangeError);
+    expect(() => new RecencyMap<number>(MAX_KEYS + 1, (value) => value)).toThrow(RangeError);
+    expect(() => new RecencyMap<number>(1.5, (value) => value)).toThrow(RangeError);
+    expect(new RecencyMap<number>(MAX_KEYS, (value) => value).size).toBe(0);
   });
 });

@@ -1,11 +1,11 @@
 import { configError } from '../errors.js';
-import { RecencyMap } from './recency-map.js';
+import { MAX_KEYS, RecencyMap } from './recency-map.js';
 import type { ClaimResult, CursorListener, DedupeStore, OrderStore } from './store.js';
 
 export interface MemoryStoreOptions {
-  /** Most keys remembered at once; the least recently used go first. Default 100,000. */
+  /** Most keys remembered at once; the least recently used go first. Default 100,000; at most 16,777,216. */
   maxEntries?: number;
-  /** Most ordering keys whose cursor is remembered at once; the least recently used go first. Default 100,000. */
+  /** Most ordering keys whose cursor is remembered at once; the least recently used go first. Default 100,000; at most 16,777,216. */
   maxCursors?: number;
 }
 
@@ -29,8 +29,10 @@ interface Cursor {
 
 const IS_DONE: ClaimResult = Object.freeze({ status: 'done' });
 
-function positiveInteger(value: number, what: string): number {
-  if (!Number.isInteger(value) || value < 1) throw configError(`MemoryStore ${what} must be a positive integer`);
+function boundOption(value: number, what: string): number {
+  if (!Number.isInteger(value) || value < 1 || value > MAX_KEYS) {
+    throw configError(`MemoryStore ${what} must be a whole number from 1 to ${MAX_KEYS.toLocaleString('en-US')}`);
+  }
   return value;
 }
 
@@ -51,8 +53,8 @@ export class MemoryStore implements DedupeStore, OrderStore {
   #claims = 0;
 
   constructor(options: MemoryStoreOptions = {}) {
-    this.#entries = new RecencyMap(positiveInteger(options.maxEntries ?? 100_000, 'maxEntries'), entryDeadline);
-    this.#cursors = new RecencyMap(positiveInteger(options.maxCursors ?? 100_000, 'maxCursors'), cursorDeadline);
+    this.#entries = new RecencyMap(boundOption(options.maxEntries ?? 100_000, 'maxEntries'), entryDeadline);
+    this.#cursors = new RecencyMap(boundOption(options.maxCursors ?? 100_000, 'maxCursors'), cursorDeadline);
   }
 
   /** Milliseconds on the store's clock (fractional). */

@@ -2,6 +2,11 @@
 const NONE = -1;
 /** Entries allocated at first; the table doubles up to its bound as it fills. */
 const INITIAL_CAPACITY = 256;
+/**
+ * The largest bound: a `Map`'s own limit (V8 throws past it), far beyond what one
+ * process should remember, and well inside what an array of keys and values can hold.
+ */
+export const MAX_KEYS = 2 ** 24;
 
 // An entry's record: four int32s side by side, so following an entry reads one cache line.
 const RECORD = 4;
@@ -22,8 +27,8 @@ const NEWER = 3;
  * into a second string, compares keys of equal length through its runtime, and an
  * eviction walks cold memory in several places. With 100,000 keys that made the
  * default dedupe about a tenth of hookgate's CPU per delivery over HTTP. Here keys
- * are hashed in JavaScript (seeded per table, so chains cannot be planned from
- * outside) into chained buckets of entry numbers; an entry is one record in a typed
+ * are hashed in JavaScript (from a random seed per table, so which keys share a
+ * bucket differs from table to table) into chained buckets of entry numbers; an entry is one record in a typed
  * array and one key-value pair in an array. Keys are compared in full, so no two keys
  * ever share an entry. Storage grows with what the table holds, never past the bound.
  */
@@ -31,7 +36,7 @@ export class RecencyMap<V> {
   readonly #max: number;
   /** When a value stops being live, on the caller's clock. */
   readonly #deadlineOf: (value: V) => number;
-  readonly #seed = (Math.random() * 0x1_0000_0000) | 0;
+  readonly #seed: number;
 
   /** Entry `e`'s record at `e * RECORD`. */
   #records = new Int32Array(0);
@@ -50,8 +55,11 @@ export class RecencyMap<V> {
   #hashedKey: string | undefined;
   #hashedValue = 0;
 
-  constructor(max: number, deadlineOf: (value: V) => number) {
+  /** `seed` is for tests that need keys sharing a hash; by default it is random. */
+  constructor(max: number, deadlineOf: (value: V) => number, seed = (Math.random() * 0x1_0000_0000) | 0) {
+    if (!Number.isInteger(max) || max < 1 || max > MAX_KEYS) throw new RangeError(`bound ${max} is not 1 to 2^24`);
     this.#max = max;
+    this.#seed = seed;
     this.#deadlineOf = deadlineOf;
     this.#allocate(Math.min(max, INITIAL_CAPACITY));
   }
@@ -133,14 +141,9 @@ export class RecencyMap<V> {
     return NONE;
   }
 
-  /** FNV-1a over the UTF-16 code units from a per-table seed, then murmur3's finalizer to spread the bits. */
   #hash(key: string): number {
     if (key === this.#hashedKey) return this.#hashedValue;
-    let hash = this.#seed ^ 0x811c9dc5;
-    for (let i = 0; i < key.length; i++) hash = Math.imul(hash ^ key.charCodeAt(i), 0x01000193);
-    hash = Math.imul(hash ^ (hash >>> 16), 0x85ebca6b);
-    hash = Math.imul(hash ^ (hash >>> 13), 0xc2b2ae35);
-    hash ^= hash >>> 16;
+    const hash = hashKey(key, this.#seed);
     this.#hashedKey = key;
     this.#hashedValue = hash;
     return hash;
@@ -212,4 +215,13 @@ export class RecencyMap<V> {
       this.#buckets[bucket] = entry;
     }
   }
+}
+
+/** FNV-1a over the UTF-16 code units from a seed, then murmur3's finalizer to spread the bits. */
+export function hashKey(key: string, seed: number): number {
+  let hash = seed ^ 0x811c9dc5;
+  for (let i = 0; i < key.length; i++) hash = Math.imul(hash ^ key.charCodeAt(i), 0x01000193);
+  hash = Math.imul(hash ^ (hash >>> 16), 0x85ebca6b);
+  hash = Math.imul(hash ^ (hash >>> 13), 0xc2b2ae35);
+  return hash ^ (hash >>> 16);
 }
