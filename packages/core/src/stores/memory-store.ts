@@ -1,5 +1,5 @@
 import { configError } from '../errors.js';
-import { MAX_KEYS, RecencyMap } from './recency-map.js';
+import { isBound, MAX_KEYS, RecencyMap } from './recency-map.js';
 import type { ClaimResult, CursorListener, DedupeStore, OrderStore } from './store.js';
 
 export interface MemoryStoreOptions {
@@ -30,7 +30,7 @@ interface Cursor {
 const IS_DONE: ClaimResult = Object.freeze({ status: 'done' });
 
 function boundOption(value: number, what: string): number {
-  if (!Number.isInteger(value) || value < 1 || value > MAX_KEYS) {
+  if (!isBound(value)) {
     throw configError(`MemoryStore ${what} must be a whole number from 1 to ${MAX_KEYS.toLocaleString('en-US')}`);
   }
   return value;

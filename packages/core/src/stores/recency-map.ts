@@ -8,6 +8,11 @@ const INITIAL_CAPACITY = 256;
  */
 export const MAX_KEYS = 2 ** 24;
 
+/** Whether `max` can bound a table: a whole number from 1 to MAX_KEYS. */
+export function isBound(max: number): boolean {
+  return Number.isInteger(max) && max >= 1 && max <= MAX_KEYS;
+}
+
 // An entry's record: four int32s side by side, so following an entry reads one cache line.
 const RECORD = 4;
 /** Its key's hash. */
@@ -25,12 +30,13 @@ const NEWER = 3;
  *
  * Not a `Map`: V8 hashes a concatenated key (`scheme:id`) only after flattening it
  * into a second string, compares keys of equal length through its runtime, and an
- * eviction walks cold memory in several places. With 100,000 keys that made the
- * default dedupe about a tenth of hookgate's CPU per delivery over HTTP. Here keys
- * are hashed in JavaScript (from a random seed per table, so which keys share a
- * bucket differs from table to table) into chained buckets of entry numbers; an entry is one record in a typed
- * array and one key-value pair in an array. Keys are compared in full, so no two keys
- * ever share an entry. Storage grows with what the table holds, never past the bound.
+ * eviction walks cold memory in several places. At 100,000 keys the default dedupe
+ * cost about a tenth of hookgate's CPU per delivery over HTTP, most of it the store's.
+ * Here keys are hashed in JavaScript (from a random seed per table, so which keys
+ * share a bucket differs from table to table) into chained buckets of entry numbers;
+ * an entry is one record in a typed array and one key-value pair in an array. Keys are
+ * compared in full, so no two keys ever share an entry. Storage grows with what the
+ * table holds, never past the bound.
  */
 export class RecencyMap<V> {
   readonly #max: number;
@@ -44,7 +50,6 @@ export class RecencyMap<V> {
   #pairs: (string | V | undefined)[] = [];
   /** The first entry of each bucket; a power of two of them, at least as many as entries. */
   #buckets = new Int32Array(0);
-  #capacity = 0;
   /** Entries ever handed out: those at and beyond it were never used. */
   #allocated = 0;
   #free = NONE;
@@ -57,7 +62,7 @@ export class RecencyMap<V> {
 
   /** `seed` is for tests that need keys sharing a hash; by default it is random. */
   constructor(max: number, deadlineOf: (value: V) => number, seed = (Math.random() * 0x1_0000_0000) | 0) {
-    if (!Number.isInteger(max) || max < 1 || max > MAX_KEYS) throw new RangeError(`bound ${max} is not 1 to 2^24`);
+    if (!isBound(max)) throw new RangeError(`bound ${max} is not 1 to 2^24`);
     this.#max = max;
     this.#seed = seed;
     this.#deadlineOf = deadlineOf;
@@ -122,7 +127,6 @@ export class RecencyMap<V> {
   clear(): void {
     this.#records = new Int32Array(0);
     this.#pairs = [];
-    this.#capacity = 0;
     this.#allocated = 0;
     this.#free = NONE;
     this.#oldest = NONE;
@@ -156,7 +160,8 @@ export class RecencyMap<V> {
       this.#free = this.#records[free * RECORD + CHAIN]!;
       return free;
     }
-    if (this.#allocated === this.#capacity) this.#allocate(Math.min(this.#max, this.#capacity * 2));
+    const capacity = this.#records.length / RECORD;
+    if (this.#allocated === capacity) this.#allocate(Math.min(this.#max, capacity * 2));
     return this.#allocated++;
   }
 
@@ -203,7 +208,6 @@ export class RecencyMap<V> {
     const records = new Int32Array(capacity * RECORD);
     records.set(this.#records);
     this.#records = records;
-    this.#capacity = capacity;
     let buckets = 1;
     while (buckets < capacity) buckets *= 2;
     this.#buckets = new Int32Array(buckets).fill(NONE);
