@@ -1,4 +1,4 @@
-/** No entry: the end of a bucket's chain, of the free list or of the recency list. */
+/** No entry: the end of the free list or of the recency list. */
 const NONE = -1;
 /** Entries allocated at first; the table doubles up to its bound as it fills. */
 const INITIAL_CAPACITY = 256;
@@ -17,8 +17,8 @@ export function isBound(max: number): boolean {
 const RECORD = 4;
 /** Its key's hash. */
 const HASH = 0;
-/** The next entry in its bucket, or on the free list. */
-const CHAIN = 1;
+/** The next entry on the free list, while it is free. */
+const NEXT_FREE = 1;
 /** Its neighbours by recency. */
 const OLDER = 2;
 const NEWER = 3;
@@ -30,13 +30,15 @@ const NEWER = 3;
  *
  * Not a `Map`: V8 hashes a concatenated key (`scheme:id`) only after flattening it
  * into a second string, compares keys of equal length through its runtime, and an
- * eviction walks cold memory in several places. At 100,000 keys the default dedupe
- * cost about a tenth of hookgate's CPU per delivery over HTTP, most of it the store's.
- * Here keys are hashed in JavaScript (from a random seed per table, so which keys
- * share a bucket differs from table to table) into chained buckets of entry numbers;
- * an entry is one record in a typed array and one key-value pair in an array. Keys are
- * compared in full, so no two keys ever share an entry. Storage grows with what the
- * table holds, never past the bound.
+ * eviction walks cold memory in several places. Over HTTP, at 100,000 keys, what the
+ * store costs is mostly cache misses, so this table keeps them few: keys are hashed in
+ * JavaScript (from a random seed per table, so which keys collide differs from table
+ * to table) into an open-addressed slot table that holds each key's hash beside its
+ * entry number, at most half full, so a lookup reads one slot line and a miss reads
+ * no record. An entry is one record in a typed array and one key-value pair in an
+ * array; entries freed by eviction are reused first, so records are walked in order.
+ * Keys are compared in full, so no two keys ever share an entry. Storage grows with
+ * what the table holds, never past the bound.
  */
 export class RecencyMap<V> {
   readonly #max: number;
@@ -48,8 +50,11 @@ export class RecencyMap<V> {
   #records = new Int32Array(0);
   /** Entry `e`'s key at `2e` and value at `2e + 1`; both undefined while the entry is free. */
   #pairs: (string | V | undefined)[] = [];
-  /** The first entry of each bucket; a power of two of them, at least as many as entries. */
-  #buckets = new Int32Array(0);
+  /**
+   * Slot `s` holds a key's hash at `2s` and its entry number plus one at `2s + 1` (0: empty).
+   * A power of two of slots, at least twice as many as entries; linear probing.
+   */
+  #slots = new Int32Array(0);
   /** Entries ever handed out: those at and beyond it were never used. */
   #allocated = 0;
   #free = NONE;
@@ -97,12 +102,10 @@ export class RecencyMap<V> {
     if (this.#size >= this.#max) this.#remove(this.#oldest);
     const entry = this.#takeEntry();
     const hash = this.#hash(key);
-    const bucket = hash & (this.#buckets.length - 1);
     this.#pairs[2 * entry] = key;
     this.#pairs[2 * entry + 1] = value;
     this.#records[entry * RECORD + HASH] = hash;
-    this.#records[entry * RECORD + CHAIN] = this.#buckets[bucket]!;
-    this.#buckets[bucket] = entry;
+    this.#place(entry, hash);
     this.#linkNewest(entry);
     this.#size++;
   }
@@ -137,12 +140,13 @@ export class RecencyMap<V> {
 
   #find(key: string): number {
     const hash = this.#hash(key);
-    const records = this.#records;
-    for (let entry = this.#buckets[hash & (this.#buckets.length - 1)]!; entry !== NONE; ) {
-      if (records[entry * RECORD + HASH] === hash && this.#pairs[2 * entry] === key) return entry;
-      entry = records[entry * RECORD + CHAIN]!;
+    const slots = this.#slots;
+    const mask = (slots.length >>> 1) - 1;
+    for (let slot = hash & mask; ; slot = (slot + 1) & mask) {
+      const stored = slots[2 * slot + 1]!;
+      if (stored === 0) return NONE;
+      if (slots[2 * slot] === hash && this.#pairs[2 * (stored - 1)] === key) return stored - 1;
     }
-    return NONE;
   }
 
   #hash(key: string): number {
@@ -153,11 +157,43 @@ export class RecencyMap<V> {
     return hash;
   }
 
+  /** Puts an entry in the first empty slot from its hash's own (there is always one: at most half are used). */
+  #place(entry: number, hash: number): void {
+    const slots = this.#slots;
+    const mask = (slots.length >>> 1) - 1;
+    let slot = hash & mask;
+    while (slots[2 * slot + 1] !== 0) slot = (slot + 1) & mask;
+    slots[2 * slot] = hash;
+    slots[2 * slot + 1] = entry + 1;
+  }
+
+  /**
+   * Empties an entry's slot, then moves back each following slot of the run that
+   * may fill the hole (its own slot is not between the hole and it), so that no
+   * lookup stops early and no slot is ever marked deleted.
+   */
+  #unplace(entry: number, hash: number): void {
+    const slots = this.#slots;
+    const mask = (slots.length >>> 1) - 1;
+    let hole = hash & mask;
+    while (slots[2 * hole + 1] !== entry + 1) hole = (hole + 1) & mask;
+    for (let slot = (hole + 1) & mask; slots[2 * slot + 1] !== 0; slot = (slot + 1) & mask) {
+      const own = slots[2 * slot]! & mask;
+      if (((slot - own) & mask) >= ((slot - hole) & mask)) {
+        slots[2 * hole] = slots[2 * slot]!;
+        slots[2 * hole + 1] = slots[2 * slot + 1]!;
+        hole = slot;
+      }
+    }
+    slots[2 * hole] = 0;
+    slots[2 * hole + 1] = 0;
+  }
+
   /** A free entry: a released one, else a new one, doubling the storage when it is full. */
   #takeEntry(): number {
     const free = this.#free;
     if (free !== NONE) {
-      this.#free = this.#records[free * RECORD + CHAIN]!;
+      this.#free = this.#records[free * RECORD + NEXT_FREE]!;
       return free;
     }
     const capacity = this.#records.length / RECORD;
@@ -167,19 +203,11 @@ export class RecencyMap<V> {
 
   #remove(entry: number): void {
     const records = this.#records;
-    const bucket = records[entry * RECORD + HASH]! & (this.#buckets.length - 1);
-    const next = records[entry * RECORD + CHAIN]!;
-    let previous = this.#buckets[bucket]!;
-    if (previous === entry) {
-      this.#buckets[bucket] = next;
-    } else {
-      while (records[previous * RECORD + CHAIN] !== entry) previous = records[previous * RECORD + CHAIN]!;
-      records[previous * RECORD + CHAIN] = next;
-    }
+    this.#unplace(entry, records[entry * RECORD + HASH]!);
     this.#unlinkRecency(entry);
     this.#pairs[2 * entry] = undefined;
     this.#pairs[2 * entry + 1] = undefined;
-    records[entry * RECORD + CHAIN] = this.#free;
+    records[entry * RECORD + NEXT_FREE] = this.#free;
     this.#free = entry;
     this.#size--;
   }
@@ -203,21 +231,16 @@ export class RecencyMap<V> {
     else records[newer * RECORD + OLDER] = older;
   }
 
-  /** Storage for `capacity` entries (keeping what is there), and buckets rebuilt for them. */
+  /** Storage for `capacity` entries (keeping what is there), and slots rebuilt for them. */
   #allocate(capacity: number): void {
     const records = new Int32Array(capacity * RECORD);
     records.set(this.#records);
     this.#records = records;
-    let buckets = 1;
-    while (buckets < capacity) buckets *= 2;
-    this.#buckets = new Int32Array(buckets).fill(NONE);
-    const mask = buckets - 1;
+    let slots = 2;
+    while (slots < 2 * capacity) slots *= 2;
+    this.#slots = new Int32Array(2 * slots);
     // Only called with no free entry, so every allocated entry is live.
-    for (let entry = 0; entry < this.#allocated; entry++) {
-      const bucket = records[entry * RECORD + HASH]! & mask;
-      records[entry * RECORD + CHAIN] = this.#buckets[bucket]!;
-      this.#buckets[bucket] = entry;
-    }
+    for (let entry = 0; entry < this.#allocated; entry++) this.#place(entry, records[entry * RECORD + HASH]!);
   }
 }
 
