@@ -42,8 +42,25 @@ function generator(seed: number): (below: number) => number {
   };
 }
 
-// Keys of every kind a store sees: ids, `scheme:id`, non-Latin-1 text, one empty, one long, prefixes of one another.
-const SPECIAL_KEYS = ['', 'a', 'aa', 'é', 'ключ', '🙂', 'x'.repeat(500), 'github:', 'github:1'];
+// Keys of every kind a store sees: ids, `scheme:id`, Latin-1 and other text, one empty, prefixes of one
+// another, and keys around the 64 characters kept as bytes (at it, one past it, equal but for the last one).
+const SPECIAL_KEYS = [
+  '',
+  'a',
+  'aa',
+  'é',
+  'ÿ\u0000',
+  'ключ',
+  '🙂',
+  'x'.repeat(500),
+  'github:',
+  'github:1',
+  'k'.repeat(63),
+  'k'.repeat(64),
+  `${'k'.repeat(63)}l`,
+  'k'.repeat(65),
+  `${'k'.repeat(63)}ĸ`,
+];
 
 function keysFor(count: number): string[] {
   return [...SPECIAL_KEYS, ...Array.from({ length: count }, (_, i) => `standard-webhooks:msg_${i.toString(36)}`)];
@@ -100,6 +117,13 @@ function runAgainstModel(seed: number, max: number, keyCount: number, steps: num
   }
 }
 
+/**
+ * Ids of one width whose every character varies, as random ids do: they collide like
+ * random keys (sequential ids never share a hash within a few thousand), and two that
+ * collide differ in their text, not their length.
+ */
+const scrambledId = (i: number) => (Math.imul(i, 0x9e3779b1) >>> 0).toString(16).padStart(8, '0');
+
 describe('RecencyMap (the MemoryStore table) behaves as a Map kept in recency order', () => {
   test.each([1, 2, 3, 7, 16])('a table of %i keys, under random use, answers as the model does', (max) => {
     for (let seed = 1; seed <= 10; seed++) runAgainstModel(seed * 7919 + max, max, 3 * max, 2_000);
@@ -142,11 +166,11 @@ describe('RecencyMap (the MemoryStore table) behaves as a Map kept in recency or
   });
 
   test('two keys with the same 32-bit hash are two keys: the full text decides, not the hash', () => {
-    const seed = 157; // one whose first collision comes early (within ~7,000 keys): the test stays fast
+    const seed = 119; // one whose first collision comes early (within ~7,000 keys): the test stays fast
     const seen = new Map<number, string>();
     let pair: [string, string] | undefined;
     for (let i = 0; pair === undefined; i++) {
-      const key = `standard-webhooks:msg_${i}`;
+      const key = `standard-webhooks:msg_${scrambledId(i)}`;
       const hash = hashKey(key, seed);
       const earlier = seen.get(hash);
       if (earlier === undefined) seen.set(hash, key);
@@ -161,6 +185,43 @@ describe('RecencyMap (the MemoryStore table) behaves as a Map kept in recency or
     expect([table.get(first, 0), table.get(second, 0), table.size]).toEqual([1, 2, 2]);
     table.delete(first);
     expect([table.get(first, 0), table.get(second, 0), table.size]).toEqual([undefined, 2, 1]);
+  });
+
+  test('keys kept as their string (over 64 characters, or beyond Latin-1) with one 32-bit hash are two keys too', () => {
+    const seed = 109; // as above: an early collision
+    const seen = new Map<number, string>();
+    let pair: [string, string] | undefined;
+    for (let i = 0; pair === undefined; i++) {
+      const key = `${'k'.repeat(60)}:ключ:${scrambledId(i)}`;
+      const hash = hashKey(key, seed);
+      const earlier = seen.get(hash);
+      if (earlier === undefined) seen.set(hash, key);
+      else pair = [earlier, key];
+    }
+    const [first, second] = pair;
+    const table = new RecencyMap<number>(10, () => Number.POSITIVE_INFINITY, seed);
+    table.add(first, 1);
+    expect(table.get(second, 0)).toBeUndefined();
+    table.add(second, 2);
+    expect([table.get(first, 0), table.get(second, 0), table.size]).toEqual([1, 2, 2]);
+  });
+
+  test('a key looked up again after its entry went (evicted, deleted, expired, cleared) is not found there', () => {
+    const table = new RecencyMap<number>(2, (value) => value);
+    table.add('a', 10);
+    expect(table.get('a', 0)).toBe(10);
+    table.add('b', 10);
+    table.add('c', 10); // evicts a, the key last looked up before b and c
+    expect(table.get('a', 0)).toBeUndefined();
+    table.add('a', 20); // takes a's old entry back: b goes
+    expect([table.get('a', 0), table.get('b', 0), table.get('c', 0)]).toEqual([20, undefined, 10]);
+    table.delete('c');
+    expect(table.get('c', 0)).toBeUndefined();
+    expect(table.get('a', 20)).toBeUndefined(); // expired
+    expect(table.get('a', 0)).toBeUndefined();
+    table.add('d', 30);
+    table.clear();
+    expect([table.get('d', 0), table.size]).toEqual([undefined, 0]);
   });
 
   test('a bound must be a whole number from 1 to 2^24 (a Map could hold no more either)', () => {

@@ -24,6 +24,14 @@ const OLDER = 2;
 const NEWER = 3;
 
 /**
+ * Characters of a key kept as bytes beside its entry, off the JS heap. A key that
+ * fits (every character below U+0100, as ids are) leaves no string for the garbage
+ * collector to copy, promote and later sweep; 64 holds `<scheme>:<id>` for the
+ * senders' ids (a Svix id makes 49). A longer or other key is kept as its string.
+ */
+const KEPT_CHARS = 64;
+
+/**
  * A table of string keys bounded to `max` keys whose entries expire: beyond the
  * bound, the least recently used key goes. Every use moves a key to the newest
  * end of a doubly linked recency list, so the oldest end is the one to evict.
@@ -31,14 +39,15 @@ const NEWER = 3;
  * Not a `Map`: V8 hashes a concatenated key (`scheme:id`) only after flattening it
  * into a second string, compares keys of equal length through its runtime, and an
  * eviction walks cold memory in several places. Over HTTP, at 100,000 keys, what the
- * store costs is mostly cache misses, so this table keeps them few: keys are hashed in
- * JavaScript (from a random seed per table, so which keys collide differs from table
- * to table) into an open-addressed slot table that holds each key's hash beside its
- * entry number, at most half full, so a lookup reads one slot line and a miss reads
- * no record. An entry is one record in a typed array and one key-value pair in an
- * array; entries freed by eviction are reused first, so records are walked in order.
- * Keys are compared in full, so no two keys ever share an entry. Storage grows with
- * what the table holds, never past the bound.
+ * store costs is mostly cache misses and the garbage collector's work on the keys it
+ * holds, so this table keeps both small: keys are hashed in JavaScript (from a random
+ * seed per table, so which keys collide differs from table to table) into an
+ * open-addressed slot table that holds each key's hash beside its entry number, at
+ * most half full, so a lookup reads one slot line and a miss reads no record. An entry
+ * is one record in a typed array, its key's bytes in another (see KEPT_CHARS) and a
+ * value in an array; entries freed by eviction are reused first, so records are
+ * walked in order. Keys are compared in full, so no two keys ever share an entry.
+ * Storage grows with what the table holds, never past the bound.
  */
 export class RecencyMap<V> {
   readonly #max: number;
@@ -48,8 +57,10 @@ export class RecencyMap<V> {
 
   /** Entry `e`'s record at `e * RECORD`. */
   #records = new Int32Array(0);
-  /** Entry `e`'s key at `2e` and value at `2e + 1`; both undefined while the entry is free. */
-  #pairs: (string | V | undefined)[] = [];
+  /** Entry `e`'s key at `2e` (its length when its bytes are kept) and value at `2e + 1`; both undefined while the entry is free. */
+  #pairs: (string | number | V | undefined)[] = [];
+  /** Entry `e`'s key bytes, when kept, from `e * KEPT_CHARS`. */
+  #keyBytes = new Uint8Array(0);
   /**
    * Slot `s` holds a key's hash at `2s` and its entry number plus one at `2s + 1` (0: empty).
    * A power of two of slots, at least twice as many as entries; linear probing.
@@ -61,9 +72,13 @@ export class RecencyMap<V> {
   #oldest = NONE;
   #newest = NONE;
   #size = 0;
-  /** The last key hashed (a hash depends on the text only): a claim, then its completion, hash the same key. */
-  #hashedKey: string | undefined;
-  #hashedValue = 0;
+  /**
+   * The last key looked up or added, its hash and its entry (NONE: not in the table), kept
+   * true by every change: a claim and then its completion look up the same key.
+   */
+  #lastKey: string | undefined;
+  #lastHash = 0;
+  #lastEntry = NONE;
 
   /** `seed` is for tests that need keys sharing a hash; by default it is random. */
   constructor(max: number, deadlineOf: (value: V) => number, seed = (Math.random() * 0x1_0000_0000) | 0) {
@@ -99,15 +114,18 @@ export class RecencyMap<V> {
 
   /** Adds a key not in the table (`get` just said so) as the most recently used; at the bound, the least recently used goes. */
   add(key: string, value: V): void {
+    const hash = key === this.#lastKey ? this.#lastHash : hashKey(key, this.#seed);
     if (this.#size >= this.#max) this.#remove(this.#oldest);
     const entry = this.#takeEntry();
-    const hash = this.#hash(key);
-    this.#pairs[2 * entry] = key;
+    this.#pairs[2 * entry] = this.#keepBytes(entry, key) ? key.length : key;
     this.#pairs[2 * entry + 1] = value;
     this.#records[entry * RECORD + HASH] = hash;
     this.#place(entry, hash);
     this.#linkNewest(entry);
     this.#size++;
+    this.#lastKey = key;
+    this.#lastHash = hash;
+    this.#lastEntry = entry;
   }
 
   /** Replaces the value of a key, keeping its place (a key not in the table is added). */
@@ -129,7 +147,10 @@ export class RecencyMap<V> {
 
   clear(): void {
     this.#records = new Int32Array(0);
+    this.#keyBytes = new Uint8Array(0);
     this.#pairs = [];
+    this.#lastKey = undefined;
+    this.#lastEntry = NONE;
     this.#allocated = 0;
     this.#free = NONE;
     this.#oldest = NONE;
@@ -139,22 +160,47 @@ export class RecencyMap<V> {
   }
 
   #find(key: string): number {
-    const hash = this.#hash(key);
+    if (key === this.#lastKey) return this.#lastEntry;
+    const hash = hashKey(key, this.#seed);
     const slots = this.#slots;
     const mask = (slots.length >>> 1) - 1;
+    let entry = NONE;
     for (let slot = hash & mask; ; slot = (slot + 1) & mask) {
       const stored = slots[2 * slot + 1]!;
-      if (stored === 0) return NONE;
-      if (slots[2 * slot] === hash && this.#pairs[2 * (stored - 1)] === key) return stored - 1;
+      if (stored === 0) break;
+      if (slots[2 * slot] === hash && this.#holds(stored - 1, key)) {
+        entry = stored - 1;
+        break;
+      }
     }
+    this.#lastKey = key;
+    this.#lastHash = hash;
+    this.#lastEntry = entry;
+    return entry;
   }
 
-  #hash(key: string): number {
-    if (key === this.#hashedKey) return this.#hashedValue;
-    const hash = hashKey(key, this.#seed);
-    this.#hashedKey = key;
-    this.#hashedValue = hash;
-    return hash;
+  /** Whether an entry's key is `key`, in full. */
+  #holds(entry: number, key: string): boolean {
+    const kept = this.#pairs[2 * entry];
+    if (typeof kept === 'string') return kept === key;
+    if (kept !== key.length) return false;
+    const bytes = this.#keyBytes;
+    const from = entry * KEPT_CHARS;
+    for (let i = 0; i < key.length; i++) if (bytes[from + i] !== key.charCodeAt(i)) return false;
+    return true;
+  }
+
+  /** Keeps a key's characters as bytes beside its entry, when it fits (see KEPT_CHARS). */
+  #keepBytes(entry: number, key: string): boolean {
+    if (key.length > KEPT_CHARS) return false;
+    const bytes = this.#keyBytes;
+    const from = entry * KEPT_CHARS;
+    for (let i = 0; i < key.length; i++) {
+      const code = key.charCodeAt(i);
+      if (code > 0xff) return false;
+      bytes[from + i] = code;
+    }
+    return true;
   }
 
   /** Puts an entry in the first empty slot from its hash's own (there is always one: at most half are used). */
@@ -202,6 +248,7 @@ export class RecencyMap<V> {
   }
 
   #remove(entry: number): void {
+    if (entry === this.#lastEntry) this.#lastEntry = NONE;
     const records = this.#records;
     this.#unplace(entry, records[entry * RECORD + HASH]!);
     this.#unlinkRecency(entry);
@@ -236,6 +283,9 @@ export class RecencyMap<V> {
     const records = new Int32Array(capacity * RECORD);
     records.set(this.#records);
     this.#records = records;
+    const keyBytes = new Uint8Array(capacity * KEPT_CHARS);
+    keyBytes.set(this.#keyBytes);
+    this.#keyBytes = keyBytes;
     let slots = 2;
     while (slots < 2 * capacity) slots *= 2;
     this.#slots = new Int32Array(2 * slots);
