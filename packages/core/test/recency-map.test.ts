@@ -124,6 +124,18 @@ function runAgainstModel(seed: number, max: number, keyCount: number, steps: num
  */
 const scrambledId = (i: number) => (Math.imul(i, 0x9e3779b1) >>> 0).toString(16).padStart(8, '0');
 
+/** The first two keys of a family (`keyOf(0)`, `keyOf(1)`, …) that share a hash under `seed`. */
+function collidingPair(seed: number, keyOf: (i: number) => string): [string, string] {
+  const seen = new Map<number, string>();
+  for (let i = 0; ; i++) {
+    const key = keyOf(i);
+    const hash = hashKey(key, seed);
+    const earlier = seen.get(hash);
+    if (earlier !== undefined) return [earlier, key];
+    seen.set(hash, key);
+  }
+}
+
 describe('RecencyMap (the MemoryStore table) behaves as a Map kept in recency order', () => {
   test.each([1, 2, 3, 7, 16])('a table of %i keys, under random use, answers as the model does', (max) => {
     for (let seed = 1; seed <= 10; seed++) runAgainstModel(seed * 7919 + max, max, 3 * max, 2_000);
@@ -167,16 +179,7 @@ describe('RecencyMap (the MemoryStore table) behaves as a Map kept in recency or
 
   test('two keys with the same 32-bit hash are two keys: the full text decides, not the hash', () => {
     const seed = 119; // one whose first collision comes early (within ~7,000 keys): the test stays fast
-    const seen = new Map<number, string>();
-    let pair: [string, string] | undefined;
-    for (let i = 0; pair === undefined; i++) {
-      const key = `standard-webhooks:msg_${scrambledId(i)}`;
-      const hash = hashKey(key, seed);
-      const earlier = seen.get(hash);
-      if (earlier === undefined) seen.set(hash, key);
-      else pair = [earlier, key];
-    }
-    const [first, second] = pair;
+    const [first, second] = collidingPair(seed, (i) => `standard-webhooks:msg_${scrambledId(i)}`);
     expect(hashKey(first, seed)).toBe(hashKey(second, seed));
     const table = new RecencyMap<number>(10, () => Number.POSITIVE_INFINITY, seed);
     table.add(first, 1);
@@ -189,16 +192,7 @@ describe('RecencyMap (the MemoryStore table) behaves as a Map kept in recency or
 
   test('keys kept as their string (over 64 characters, or beyond Latin-1) with one 32-bit hash are two keys too', () => {
     const seed = 109; // as above: an early collision
-    const seen = new Map<number, string>();
-    let pair: [string, string] | undefined;
-    for (let i = 0; pair === undefined; i++) {
-      const key = `${'k'.repeat(60)}:ключ:${scrambledId(i)}`;
-      const hash = hashKey(key, seed);
-      const earlier = seen.get(hash);
-      if (earlier === undefined) seen.set(hash, key);
-      else pair = [earlier, key];
-    }
-    const [first, second] = pair;
+    const [first, second] = collidingPair(seed, (i) => `${'k'.repeat(60)}:ключ:${scrambledId(i)}`);
     const table = new RecencyMap<number>(10, () => Number.POSITIVE_INFINITY, seed);
     table.add(first, 1);
     expect(table.get(second, 0)).toBeUndefined();
@@ -211,7 +205,7 @@ describe('RecencyMap (the MemoryStore table) behaves as a Map kept in recency or
     table.add('a', 10);
     expect(table.get('a', 0)).toBe(10);
     table.add('b', 10);
-    table.add('c', 10); // evicts a, the key last looked up before b and c
+    table.add('c', 10); // evicts a, the oldest
     expect(table.get('a', 0)).toBeUndefined();
     table.add('a', 20); // takes a's old entry back: b goes
     expect([table.get('a', 0), table.get('b', 0), table.get('c', 0)]).toEqual([20, undefined, 10]);
