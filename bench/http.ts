@@ -86,6 +86,8 @@ function load(port: number, seconds: number, connections: number, kind: Delivery
     url: `http://127.0.0.1:${port}`,
     connections,
     duration: seconds,
+    // autocannon stops only at the end of a sample interval (1 s by default): a shorter slice needs a shorter one.
+    sampleInt: Math.min(1000, seconds * 1000),
     requests: [
       {
         method: 'POST',
@@ -154,7 +156,7 @@ async function measureRow(
   const { cpuMicros, requests } = await next(child, 'stopped');
   const served = requests ?? 0;
   return {
-    requestsPerSec: result.requests.average,
+    requestsPerSec: result.requests.total / result.duration,
     p50Ms: result.latency.p50,
     p99Ms: result.latency.p99,
     cpuMicrosPerRequest: served > 0 ? (cpuMicros ?? 0) / served : Number.NaN,
@@ -221,17 +223,33 @@ export async function runHttp(options: HttpOptions): Promise<HttpMeasurement[]> 
   });
 }
 
-/**
- * One row's CPU per request over another's: the median of the per-round
- * ratios (rows of one round ran minutes apart at most, under the same load).
- */
-export function costRatio(mine: HttpMeasurement, theirs: HttpMeasurement): number {
+/** The value at fraction `q` (0-1) of the sorted values, interpolated between neighbours. */
+export function quantile(values: readonly number[], q: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const at = (sorted.length - 1) * q;
+  const below = Math.floor(at);
+  const above = Math.ceil(at);
+  return sorted[below]! + (sorted[above]! - sorted[below]!) * (at - below);
+}
+
+/** One row's CPU per request over another's, round by round (rows of one round ran seconds apart, under the same load). */
+function costRatios(mine: HttpMeasurement, theirs: HttpMeasurement): number[] {
   const count = Math.min(mine.rounds.length, theirs.rounds.length);
-  const ratios = Array.from(
+  return Array.from(
     { length: count },
     (_, i) => mine.rounds[i]!.cpuMicrosPerRequest / theirs.rounds[i]!.cpuMicrosPerRequest,
   );
-  return median(ratios);
+}
+
+/** One row's CPU per request over another's: the median of the per-round ratios. */
+export function costRatio(mine: HttpMeasurement, theirs: HttpMeasurement): number {
+  return median(costRatios(mine, theirs));
+}
+
+/** The first and third quartiles of the per-round ratios: how far one round's ratio strays from the median. */
+export function costRatioQuartiles(mine: HttpMeasurement, theirs: HttpMeasurement): [number, number] {
+  const ratios = costRatios(mine, theirs);
+  return [quantile(ratios, 0.25), quantile(ratios, 0.75)];
 }
 
 /** The same, for req/s (above 1: this row served more). */
