@@ -166,10 +166,17 @@ async function measureRow(
   };
 }
 
-export function median(values: readonly number[]): number {
+/** The value at fraction `q` (0-1) of the sorted values, interpolated between neighbours. */
+function quantile(values: readonly number[], q: number): number {
   const sorted = [...values].sort((a, b) => a - b);
-  const middle = sorted.length >> 1;
-  return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
+  const at = (sorted.length - 1) * q;
+  const below = Math.floor(at);
+  const above = Math.ceil(at);
+  return sorted[below]! + (sorted[above]! - sorted[below]!) * (at - below);
+}
+
+export function median(values: readonly number[]): number {
+  return quantile(values, 0.5);
 }
 
 export async function runHttp(options: HttpOptions): Promise<HttpMeasurement[]> {
@@ -221,15 +228,6 @@ export async function runHttp(options: HttpOptions): Promise<HttpMeasurement[]> 
       ...(pinned ? { pinned } : {}),
     };
   });
-}
-
-/** The value at fraction `q` (0-1) of the sorted values, interpolated between neighbours. */
-export function quantile(values: readonly number[], q: number): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const at = (sorted.length - 1) * q;
-  const below = Math.floor(at);
-  const above = Math.ceil(at);
-  return sorted[below]! + (sorted[above]! - sorted[below]!) * (at - below);
 }
 
 /** One row's CPU per request over another's, round by round (rows of one round ran seconds apart, under the same load). */
