@@ -1,11 +1,13 @@
-import { normalizeHeaders, parseJsonBody, toBuffer } from './body.js';
+import { parseJsonBody, toBuffer } from './body.js';
 import type { Dedupe } from './dedupe.js';
-import { ENVELOPE_VERSION, type Envelope, keepHeaders } from './envelope.js';
+import { ENVELOPE_VERSION, type Envelope } from './envelope.js';
 import { HookgateError, rejection } from './errors.js';
+import { readHeaders } from './headers.js';
 import { isThenable } from './maybe-promise.js';
 import type { Sequencer } from './ordering.js';
 import { type EventSchemas, SchemaMismatchError, type StandardSchemaV1, validate } from './schema.js';
 import type {
+  Bytes,
   DeliveryContext,
   DeliveryInfo,
   MaybePromise,
@@ -84,7 +86,11 @@ export class AcceptStage {
 
   accept(request: ReceiverRequest, progress: Progress): MaybePromise<Accepted> {
     const { scheme } = this.#options;
-    const received = this.#read(request);
+    const body = this.#readBody(request);
+    // The kept record (no credentials) is made in the same pass; it goes on only once verified.
+    const headers = readHeaders(request.headers, scheme.signatureHeaders);
+    const received: SchemeRequest = { method: request.method, url: request.url ?? '/', headers: headers.all, body };
+    const { kept } = headers;
     // The one request a sender makes unsigned (Slack's ssl_check): answered, nothing run, nothing claimed.
     const unsigned = scheme.answerUnsigned?.(received);
     if (unsigned) return { kind: 'handshake', response: unsigned };
@@ -92,21 +98,26 @@ export class AcceptStage {
     // Straight through while every step answers at once (node:crypto schemes, sync schemas);
     // the first promise hands the rest to #acceptAsync, which awaits each step.
     const verified = scheme.verify(received);
-    if (isThenable(verified)) return this.#acceptAsync(received, receivedAt, progress, verified);
+    if (isThenable(verified)) return this.#acceptAsync(received, kept, receivedAt, progress, verified);
     this.#checkWindow(verified, receivedAt, progress);
     const payload = this.#parse(received);
-    if (isThenable(payload)) return this.#acceptAsync(received, receivedAt, progress, verified, payload);
+    if (isThenable(payload)) return this.#acceptAsync(received, kept, receivedAt, progress, verified, payload);
     const handshake = scheme.respond?.(payload, received);
-    if (isThenable(handshake)) return this.#acceptAsync(received, receivedAt, progress, verified, payload, handshake);
+    if (isThenable(handshake)) {
+      return this.#acceptAsync(received, kept, receivedAt, progress, verified, payload, handshake);
+    }
     if (handshake) return { kind: 'handshake', response: handshake };
     const info = scheme.describe(payload, received, verified);
-    if (isThenable(info)) return this.#acceptAsync(received, receivedAt, progress, verified, payload, undefined, info);
-    return this.#validate(payload, received, verified, info, receivedAt, progress);
+    if (isThenable(info)) {
+      return this.#acceptAsync(received, kept, receivedAt, progress, verified, payload, undefined, info);
+    }
+    return this.#validate(payload, received, kept, verified, info, receivedAt, progress);
   }
 
   /** The same steps as `accept`, from the first one that answered with a promise. */
   async #acceptAsync(
     received: SchemeRequest,
+    kept: Record<string, string>,
     receivedAt: number,
     progress: Progress,
     verifying: MaybePromise<VerifiedSignature>,
@@ -124,7 +135,7 @@ export class AcceptStage {
       if (handshake) return { kind: 'handshake', response: handshake };
     }
     const info = await (describing ?? scheme.describe(payload, received, verified));
-    return this.#validate(payload, received, verified, info, receivedAt, progress);
+    return this.#validate(payload, received, kept, verified, info, receivedAt, progress);
   }
 
   #checkWindow(verified: VerifiedSignature, receivedAt: number, progress: Progress): void {
@@ -132,8 +143,8 @@ export class AcceptStage {
     progress.verified = true;
   }
 
-  /** Method and size, then the request as a scheme sees it. */
-  #read(request: ReceiverRequest): SchemeRequest {
+  /** Method and size: the raw body, when both are right. */
+  #readBody(request: ReceiverRequest): Bytes {
     if (request.method.toUpperCase() !== 'POST') {
       throw rejection('method_not_allowed', 'Webhooks are delivered with POST');
     }
@@ -141,7 +152,7 @@ export class AcceptStage {
     if (body.length > this.#options.maxBodyBytes) {
       throw rejection('payload_too_large', `The body is larger than ${this.#options.maxBodyBytes} bytes`);
     }
-    return { method: request.method, url: request.url ?? '/', headers: normalizeHeaders(request.headers), body };
+    return body;
   }
 
   #parse(request: SchemeRequest): unknown {
@@ -152,13 +163,13 @@ export class AcceptStage {
   #validate(
     payload: unknown,
     request: SchemeRequest,
+    headers: Record<string, string>,
     verified: VerifiedSignature,
     info: DeliveryInfo,
     receivedAt: number,
     progress: Progress,
   ): MaybePromise<Accepted> {
-    // The scheme has done with the credentials: nothing after it keeps them.
-    const headers = keepHeaders(request.headers as Record<string, string>, this.#options.scheme.signatureHeaders);
+    // The scheme has done with the credentials: nothing after it keeps them (`headers` has none).
     const ctx: DeliveryContext = {
       scheme: this.#options.scheme.name,
       id: info.id,

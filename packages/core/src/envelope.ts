@@ -1,6 +1,6 @@
-import { HeaderRecord } from './body.js';
 import { bytesView, fromBase64, toBase64 } from './bytes.js';
 import { ERRORS, HookgateError, type HookgateErrorCode } from './errors.js';
+import { keepHeaders } from './headers.js';
 import type { Bytes } from './types.js';
 
 /**
@@ -68,42 +68,6 @@ export interface EnvelopeJSON {
   rejection?: { code: HookgateErrorCode; message: string };
   trace?: Record<string, string>;
   replay?: true;
-}
-
-/**
- * Header names that carry credentials or signatures. They are dropped from the
- * envelope (and so from ctx.headers): a queue, a log or a handler never holds them.
- */
-const CREDENTIAL_HEADER = /sign|token|secret|auth|cookie|hmac|api-?key|passw/;
-
-/**
- * A verified request's headers without credential and signature headers: the
- * scheme has done with them, and nothing after it may keep them. A copy (deleting
- * in place would turn the record into a slow dictionary-mode object).
- */
-export function keepHeaders(
-  headers: Readonly<Record<string, string>>,
-  signatureHeaders?: readonly string[] | undefined,
-): Record<string, string> {
-  const kept = new HeaderRecord();
-  for (const name in headers) {
-    if (isCredentialHeader(name) || signatureHeaders?.includes(name)) continue;
-    kept[name] = headers[name] as string;
-  }
-  return kept;
-}
-
-/** Verdicts by header name: senders send the same few names every time, and a lookup is cheaper than the pattern. */
-const credentialVerdicts = new Map<string, boolean>();
-const MAX_VERDICTS = 1_000;
-
-function isCredentialHeader(name: string): boolean {
-  let verdict = credentialVerdicts.get(name);
-  if (verdict === undefined) {
-    verdict = CREDENTIAL_HEADER.test(name);
-    if (credentialVerdicts.size < MAX_VERDICTS) credentialVerdicts.set(name, verdict);
-  }
-  return verdict;
 }
 
 export function envelopeToJSON(envelope: Envelope): EnvelopeJSON {

@@ -2,7 +2,7 @@ import { once } from 'node:events';
 import { createServer, type IncomingHttpHeaders, request } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { describe, expect, test } from 'vitest';
-import { HeaderRecord, normalizeHeaders } from '../src/body.js';
+import { HeaderRecord, keepHeaders, normalizeHeaders, readHeaders } from '../src/headers.js';
 
 /** What a record holds, prototype and all: the fast copy and the name-by-name path must agree. */
 function described(record: Record<string, string>) {
@@ -117,5 +117,71 @@ describe('normalizeHeaders', () => {
         ]),
       ),
     ).toEqual([['x-a', '1, 2']]);
+  });
+});
+
+describe('readHeaders', () => {
+  const signatureHeaders = ['x-custom-mac'];
+  /** Both records as the one-pass path must make them: the normalized record, and it without credentials. */
+  function expected(input: Parameters<typeof normalizeHeaders>[0]) {
+    const all = normalizeHeaders(input);
+    return { all: described(all), kept: described(keepHeaders(all, signatureHeaders)) };
+  }
+  function read(input: Parameters<typeof normalizeHeaders>[0]) {
+    const { all, kept } = readHeaders(input, signatureHeaders);
+    return { all: described(all), kept: described(kept) };
+  }
+
+  test("one pass over node:http's own record gives both records, credentials and signatures kept out of one", async () => {
+    const headers = await nodeHeaders({
+      'Webhook-Id': 'msg_1',
+      'webhook-signature': 'v1,abc',
+      Authorization: 'Bearer t',
+      'X-Api-Key': 'k',
+      'X-Custom-Mac': 'm',
+      'User-Agent': 'sender/1.0',
+    });
+    const { all, kept } = readHeaders(headers, signatureHeaders);
+    expect(all['webhook-signature']).toBe('v1,abc');
+    expect(all.authorization).toBe('Bearer t');
+    expect(all['x-custom-mac']).toBe('m');
+    expect(Object.keys(kept).sort()).toEqual(['connection', 'content-length', 'host', 'user-agent', 'webhook-id']);
+    expect(read(headers)).toEqual(expected(headers));
+  });
+
+  test.each([
+    [
+      'mixed-case names',
+      { Host: 'h', 'X-Hub-Signature-256': 's', 'x-hub-signature-256': 't', Cookie: 'c', 'X-A': '1' },
+    ],
+    ['a number and a list among the values', { host: 'h', 'content-length': 12, 'set-cookie': ['a', 'b'], 'x-a': 'y' }],
+    [
+      'a record without a prototype',
+      Object.assign(Object.create(null) as Record<string, string>, { 'x-token': 't', a: 'b' }),
+    ],
+    ['Headers', new Headers({ 'X-Secret': 's', 'Webhook-Id': 'w' })],
+    [
+      'pairs',
+      [
+        ['X-Auth-User', 'u'],
+        ['x-a', '1'],
+        ['X-A', '2'],
+      ] as [string, string][],
+    ],
+  ])('every other input comes out as normalizing then keeping makes it: %s', (_name, input) => {
+    expect(read(input)).toEqual(expected(input));
+  });
+
+  test('a record stops being read in one pass at its first upper-case name, after names already kept', () => {
+    const input = { 'x-first': '1', authorization: 'a', 'X-Second': '2', 'x-second': '3' };
+    expect(read(input)).toEqual(expected(input));
+    expect(readHeaders(input).kept['x-second']).toBe('2, 3');
+  });
+
+  test('names past the remembered thousand are judged as carefully', () => {
+    for (let n = 0; n < 1_100; n++) readHeaders({ [`x-filler-${n}`]: 'v' });
+    const input = { 'x-late-api-key': 'k', 'x-late-name': 'v', 'X-Late-Upper': 'u', 'x-late-upper': 'w' };
+    expect(Object.keys(readHeaders(input).kept)).toEqual(['x-late-name', 'x-late-upper']);
+    expect(read(input)).toEqual(expected(input));
   });
 });

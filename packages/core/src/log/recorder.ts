@@ -1,8 +1,8 @@
 import { bytesView } from '../bytes.js';
 import type { Report } from '../dedupe.js';
 import type { Envelope } from '../envelope.js';
-import { keepHeaders } from '../envelope.js';
 import { configError, HookgateError, positiveOption } from '../errors.js';
+import { keepHeaders } from '../headers.js';
 import { isThenable } from '../maybe-promise.js';
 import { failureReasonOf } from '../stores/store.js';
 import type { DeliveryContext, DeliveryRecord } from '../types.js';
