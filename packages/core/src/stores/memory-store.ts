@@ -9,23 +9,11 @@ export interface MemoryStoreOptions {
   maxCursors?: number;
 }
 
-/** A claim being processed: its owner and when its lease ends. */
-interface Claim {
-  token: string;
-  until: number;
-}
+/** A processed key's value: all that matters of it is its deadline, the end of its window. */
+const PROCESSED = 0;
 
-/**
- * A processed key is remembered as just the end of its window: a whole number of
- * milliseconds on the store's clock, which V8 keeps inline (no object per id).
- */
-type Entry = number | Claim;
-
-/** An ordering key's cursor and when it expires. */
-interface Cursor {
-  cursor: number;
-  until: number;
-}
+/** A key's value: processed, or the token of the claim being processed (its deadline the lease's end). */
+type Entry = string | typeof PROCESSED;
 
 const IS_DONE: ClaimResult = Object.freeze({ status: 'done' });
 
@@ -36,25 +24,23 @@ function boundOption(value: number, what: string): number {
   return value;
 }
 
-const entryDeadline = (entry: Entry) => (typeof entry === 'number' ? entry : entry.until);
-const cursorDeadline = (entry: Cursor) => entry.until;
-
 /**
  * In-process dedupe and ordering state, bounded in size. Right for one
  * process; several processes need a shared store such as `@hookgate/redis`.
  */
 export class MemoryStore implements DedupeStore, OrderStore {
   readonly #entries: RecencyMap<Entry>;
-  readonly #cursors: RecencyMap<Cursor>;
+  /** An ordering key's cursor, until it expires. */
+  readonly #cursors: RecencyMap<number>;
   readonly #listeners = new Set<CursorListener>();
-  /** Monotonic, and near zero so deadlines stay small integers. */
+  /** Monotonic: the wall clock may step. */
   readonly #epoch = performance.now();
   /** Tokens only need to be unique within this store. */
   #claims = 0;
 
   constructor(options: MemoryStoreOptions = {}) {
-    this.#entries = new RecencyMap(boundOption(options.maxEntries ?? 100_000, 'maxEntries'), entryDeadline);
-    this.#cursors = new RecencyMap(boundOption(options.maxCursors ?? 100_000, 'maxCursors'), cursorDeadline);
+    this.#entries = new RecencyMap(boundOption(options.maxEntries ?? 100_000, 'maxEntries'));
+    this.#cursors = new RecencyMap(boundOption(options.maxCursors ?? 100_000, 'maxCursors'));
   }
 
   /** Milliseconds on the store's clock (fractional). */
@@ -64,34 +50,38 @@ export class MemoryStore implements DedupeStore, OrderStore {
 
   claim(key: string, leaseMs: number): ClaimResult {
     const now = this.#now();
-    const entry = this.#entries.get(key, now);
-    if (entry !== undefined) this.#entries.touch(key, entry);
-    if (typeof entry === 'number') return IS_DONE;
-    if (entry !== undefined) return { status: 'in-flight', retryAfterMs: entry.until - now };
+    const entries = this.#entries;
+    const entry = entries.get(key, now);
+    if (entry === PROCESSED) {
+      entries.markUsed(key);
+      return IS_DONE;
+    }
+    if (entry !== undefined) {
+      entries.markUsed(key);
+      return { status: 'in-flight', retryAfterMs: (entries.deadline(key) as number) - now };
+    }
     const token = String(++this.#claims);
-    this.#entries.add(key, { token, until: now + leaseMs });
+    entries.add(key, token, now + leaseMs);
     return { status: 'claimed', token };
   }
 
   complete(key: string, token: string, ttlMs: number): boolean {
     const now = this.#now();
     const entry = this.#entries.get(key, now);
-    // Rounded up: a window may end a moment late, never early.
-    const until = Math.ceil(now + ttlMs);
     if (entry === undefined) {
       // The claim's lease ran out (or it was evicted) and nobody claimed the key since.
-      this.#entries.add(key, until);
+      this.#entries.add(key, PROCESSED, now + ttlMs);
       return true;
     }
-    if (typeof entry === 'number' || entry.token !== token) return false;
+    if (entry !== token) return false;
     // Updated in place: the key keeps the place its claim took a moment ago.
-    this.#entries.replace(key, until);
+    this.#entries.replace(key, PROCESSED, now + ttlMs);
     return true;
   }
 
   release(key: string, token: string): boolean {
     const entry = this.#entries.get(key, this.#now());
-    if (typeof entry !== 'object' || entry.token !== token) return false;
+    if (typeof entry !== 'string' || entry !== token) return false;
     this.#entries.delete(key);
     return true;
   }
@@ -99,38 +89,30 @@ export class MemoryStore implements DedupeStore, OrderStore {
   renew(key: string, token: string, leaseMs: number): boolean {
     const now = this.#now();
     const entry = this.#entries.get(key, now);
-    if (entry === undefined) {
-      this.#entries.add(key, { token, until: now + leaseMs });
-      return true;
-    }
-    if (typeof entry === 'number' || entry.token !== token) return false;
-    entry.until = now + leaseMs;
-    // A claim in use is the last one eviction should take.
-    this.#entries.touch(key, entry);
+    if (entry !== undefined && entry !== token) return false;
+    // A claim in use is the last one eviction should take (one whose lease ran out is taken again).
+    this.#entries.touch(key, token, now + leaseMs);
     return true;
   }
 
   getCursor(key: string): number | undefined {
-    const entry = this.#cursors.get(key, this.#now());
-    if (entry === undefined) return undefined;
-    this.#cursors.touch(key, entry);
-    return entry.cursor;
+    const cursor = this.#cursors.get(key, this.#now());
+    if (cursor !== undefined) this.#cursors.markUsed(key);
+    return cursor;
   }
 
   advanceCursor(key: string, expected: number | undefined, next: number, ttlMs: number): boolean {
     const now = this.#now();
-    const entry = this.#cursors.get(key, now);
-    if (entry?.cursor !== expected) return false;
-    this.#setCursor(key, entry, next, Math.ceil(now + ttlMs));
+    if (this.#cursors.get(key, now) !== expected) return false;
+    this.#setCursor(key, next, now + ttlMs);
     return true;
   }
 
   raiseCursor(key: string, next: number, ttlMs: number): { raised: boolean; previous: number | undefined } {
     const now = this.#now();
-    const entry = this.#cursors.get(key, now);
-    const previous = entry?.cursor;
+    const previous = this.#cursors.get(key, now);
     if (previous !== undefined && previous >= next) return { raised: false, previous };
-    this.#setCursor(key, entry, next, Math.ceil(now + ttlMs));
+    this.#setCursor(key, next, now + ttlMs);
     return { raised: true, previous };
   }
 
@@ -141,14 +123,8 @@ export class MemoryStore implements DedupeStore, OrderStore {
     };
   }
 
-  #setCursor(key: string, entry: Cursor | undefined, cursor: number, until: number): void {
-    if (entry === undefined) {
-      this.#cursors.add(key, { cursor, until });
-    } else {
-      entry.cursor = cursor;
-      entry.until = until;
-      this.#cursors.touch(key, entry);
-    }
+  #setCursor(key: string, cursor: number, until: number): void {
+    this.#cursors.touch(key, cursor, until);
     for (const listener of this.#listeners) {
       try {
         listener(key, cursor);

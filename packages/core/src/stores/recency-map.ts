@@ -46,13 +46,12 @@ const KEPT_CHARS = 64;
  * most half full, so a lookup reads one slot line and a miss reads no record. An entry
  * is one record in a typed array, its key's bytes in another (see KEPT_CHARS) and a
  * value in an array; entries freed by eviction are reused first, so records are
- * walked in order. Keys are compared in full, so no two keys ever share an entry.
- * Storage grows with what the table holds, never past the bound.
+ * walked in order. Each entry's deadline sits in a lane of doubles beside it, so a value
+ * needs no object to carry one. Keys are compared in full, so no two keys ever share an
+ * entry. Storage grows with what the table holds, never past the bound.
  */
 export class RecencyMap<V> {
   readonly #max: number;
-  /** When a value stops being live, on the caller's clock. */
-  readonly #deadlineOf: (value: V) => number;
   readonly #seed: number;
 
   /** Entry `e`'s record at `e * RECORD`. */
@@ -61,6 +60,8 @@ export class RecencyMap<V> {
   #pairs: (string | number | V | undefined)[] = [];
   /** Entry `e`'s key bytes, when kept, from `e * KEPT_CHARS`. */
   #keyBytes = new Uint8Array(0);
+  /** Entry `e`'s deadline, on the caller's clock: it stops being live then. */
+  #deadlines = new Float64Array(0);
   /**
    * Slot `s` holds a key's hash at `2s` and its entry number plus one at `2s + 1` (0: empty).
    * A power of two of slots, at least twice as many as entries; linear probing.
@@ -81,11 +82,10 @@ export class RecencyMap<V> {
   #lastEntry = NONE;
 
   /** `seed` is for tests that need keys sharing a hash; by default it is random. */
-  constructor(max: number, deadlineOf: (value: V) => number, seed = (Math.random() * 0x1_0000_0000) | 0) {
+  constructor(max: number, seed = (Math.random() * 0x1_0000_0000) | 0) {
     if (!isBound(max)) throw new RangeError(`bound ${max} is not 1 to 2^24`);
     this.#max = max;
     this.#seed = seed;
-    this.#deadlineOf = deadlineOf;
     this.#allocate(Math.min(max, INITIAL_CAPACITY));
   }
 
@@ -93,32 +93,47 @@ export class RecencyMap<V> {
   get(key: string, now: number): V | undefined {
     const entry = this.#find(key);
     if (entry === NONE) return undefined;
-    const value = this.#pairs[2 * entry + 1] as V;
-    if (this.#deadlineOf(value) > now) return value;
+    if (this.#deadlines[entry]! > now) return this.#pairs[2 * entry + 1] as V;
     this.#remove(entry);
     return undefined;
   }
 
-  /** Sets the value of a key and makes it the most recently used. */
-  touch(key: string, value: V): void {
+  /** The deadline of a key in the table (undefined when it is not). */
+  deadline(key: string): number | undefined {
+    const entry = this.#find(key);
+    return entry === NONE ? undefined : this.#deadlines[entry];
+  }
+
+  /** Sets the value and deadline of a key and makes it the most recently used. */
+  touch(key: string, value: V, deadline: number): void {
     const entry = this.#find(key);
     if (entry === NONE) {
-      this.add(key, value);
+      this.add(key, value, deadline);
       return;
     }
     this.#pairs[2 * entry + 1] = value;
+    this.#deadlines[entry] = deadline;
     if (entry === this.#newest) return;
     this.#unlinkRecency(entry);
     this.#linkNewest(entry);
   }
 
+  /** Makes a key in the table the most recently used, its value and deadline unchanged. */
+  markUsed(key: string): void {
+    const entry = this.#find(key);
+    if (entry === NONE || entry === this.#newest) return;
+    this.#unlinkRecency(entry);
+    this.#linkNewest(entry);
+  }
+
   /** Adds a key not in the table (`get` just said so) as the most recently used; at the bound, the least recently used goes. */
-  add(key: string, value: V): void {
+  add(key: string, value: V, deadline: number): void {
     const hash = key === this.#lastKey ? this.#lastHash : hashKey(key, this.#seed);
     if (this.#size >= this.#max) this.#remove(this.#oldest);
     const entry = this.#takeEntry();
     this.#pairs[2 * entry] = this.#keepBytes(entry, key) ? key.length : key;
     this.#pairs[2 * entry + 1] = value;
+    this.#deadlines[entry] = deadline;
     this.#records[entry * RECORD + HASH] = hash;
     this.#place(entry, hash);
     this.#linkNewest(entry);
@@ -128,11 +143,15 @@ export class RecencyMap<V> {
     this.#lastEntry = entry;
   }
 
-  /** Replaces the value of a key, keeping its place (a key not in the table is added). */
-  replace(key: string, value: V): void {
+  /** Replaces the value and deadline of a key, keeping its place (a key not in the table is added). */
+  replace(key: string, value: V, deadline: number): void {
     const entry = this.#find(key);
-    if (entry === NONE) this.add(key, value);
-    else this.#pairs[2 * entry + 1] = value;
+    if (entry === NONE) {
+      this.add(key, value, deadline);
+    } else {
+      this.#pairs[2 * entry + 1] = value;
+      this.#deadlines[entry] = deadline;
+    }
   }
 
   /** Removes a key. */
@@ -148,6 +167,7 @@ export class RecencyMap<V> {
   clear(): void {
     this.#records = new Int32Array(0);
     this.#keyBytes = new Uint8Array(0);
+    this.#deadlines = new Float64Array(0);
     this.#pairs = [];
     this.#lastKey = undefined;
     this.#lastEntry = NONE;
@@ -286,6 +306,9 @@ export class RecencyMap<V> {
     const keyBytes = new Uint8Array(capacity * KEPT_CHARS);
     keyBytes.set(this.#keyBytes);
     this.#keyBytes = keyBytes;
+    const deadlines = new Float64Array(capacity);
+    deadlines.set(this.#deadlines);
+    this.#deadlines = deadlines;
     let slots = 2;
     while (slots < 2 * capacity) slots *= 2;
     this.#slots = new Int32Array(2 * slots);
