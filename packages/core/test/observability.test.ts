@@ -15,7 +15,7 @@ import {
   standardWebhooks,
 } from '@hookgate/core';
 import { signStandardWebhooks } from '@hookgate/core/testing';
-import { SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
+import { context, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import { afterAll, afterEach, beforeAll, describe, expect, test, vi } from 'vitest';
 import { sleep } from '../../../test/support/time.js';
@@ -680,6 +680,68 @@ describe('across a queue (durable mode)', () => {
     expect(otel.spans().map((span) => span.name)).toEqual(['POST /webhooks']);
     expect(queued[0]?.envelope.trace).toBeUndefined();
     expect(described).toBe(0);
+  });
+
+  test('a broken SDK never stops an enqueue or a job, runs neither twice, and changes nothing they come to', async () => {
+    const receiver = createReceiver({ scheme, openTelemetry: false }).on('invoice.paid', () => {});
+    const { envelope } = await receiver.accept(delivery('msg_q7'));
+    if (!envelope) throw new Error('not accepted');
+    const sdkBug = () => {
+      throw new Error('SDK bug');
+    };
+    let sends = 0;
+    let runs = 0;
+    const send = (traced: typeof envelope) => {
+      sends++;
+      return { messageId: `job-${sends}`, traced };
+    };
+    const run = () => {
+      runs++;
+      return receiver.process(envelope);
+    };
+
+    // A tracer that cannot start a span: both go untraced.
+    const noSpans = new QueueTracing({ tracerProvider: { getTracer: () => ({ startSpan: sdkBug }) } });
+    expect((await noSpans.enqueue(envelope, { name: 'webhooks' }, send)).messageId).toBe('job-1');
+    expect((await noSpans.consume(envelope, { name: 'webhooks', attempt: 1 }, run)).outcome).toBe('processed');
+
+    // Spans whose every method but spanContext throws: the answers stand, a failure still propagates as it was.
+    const brokenSpan = {
+      spanContext: () => ({ traceId: 'a'.repeat(32), spanId: 'b'.repeat(16), traceFlags: 1 }),
+      setAttribute: sdkBug,
+      setAttributes: sdkBug,
+      setStatus: sdkBug,
+      end: sdkBug,
+      isRecording: () => true,
+    };
+    const badSpans = new QueueTracing({ tracerProvider: { getTracer: () => ({ startSpan: () => brokenSpan }) } });
+    const sent = await badSpans.enqueue(envelope, { name: 'webhooks' }, send);
+    expect(sent.messageId).toBe('job-2');
+    expect(sent.traced.trace).toEqual({ traceparent: `00-${'a'.repeat(32)}-${'b'.repeat(16)}-01` });
+    const failing = createReceiver({ scheme, openTelemetry: false }).on('invoice.paid', () => {
+      throw new Error('down');
+    });
+    const failed = await badSpans.consume(envelope, { name: 'webhooks' }, () => failing.process(envelope));
+    expect(failed.status).toBe(500);
+    const thrown = new Error('the worker itself failed');
+    await expect(badSpans.consume(envelope, { name: 'webhooks' }, () => Promise.reject(thrown))).rejects.toBe(thrown);
+
+    // A context manager that throws before running anything: each runs once, outside it.
+    uninstall();
+    const broken = { active: () => ROOT_CONTEXT, with: sdkBug, bind: <T>(_c: unknown, target: T) => target };
+    context.setGlobalContextManager({ ...broken, enable: () => broken, disable: () => broken } as never);
+    try {
+      const traced = new QueueTracing({ tracerProvider: otel.tracerProvider });
+      expect((await traced.enqueue(envelope, { name: 'webhooks' }, send)).messageId).toBe('job-3');
+      const again = { ...envelope, dedupeKey: `${envelope.dedupeKey}:again` };
+      expect((await traced.consume(again, { name: 'webhooks' }, () => receiver.process(again))).outcome).toBe(
+        'processed',
+      );
+    } finally {
+      context.disable();
+      uninstall = installContextManager();
+    }
+    expect([sends, runs]).toEqual([3, 1]);
   });
 
   test('without OpenTelemetry, enqueue and consume only run what they are given', async () => {

@@ -63,17 +63,25 @@ export class QueueTracing {
     const tracing = this.#active();
     if (!tracing) return send(envelope);
     const { api, tracer } = tracing;
-    const span = tracer.startSpan(spanName('send', queue), {
-      kind: api.SpanKind.PRODUCER,
-      attributes: messagingAttributes(envelope, queue, 'send'),
-    });
-    const trace = traceRecordOf(api, span.spanContext()) ?? envelope.trace;
-    const traced: Envelope = trace === envelope.trace ? envelope : { ...envelope, trace };
-    const active = api.trace.setSpan(api.context.active(), span);
+    let span: Api.Span;
+    let traced: Envelope;
+    let active: Api.Context;
+    try {
+      span = tracer.startSpan(spanName('send', queue), {
+        kind: api.SpanKind.PRODUCER,
+        attributes: messagingAttributes(envelope, queue, 'send'),
+      });
+      const trace = traceRecordOf(api, span.spanContext()) ?? envelope.trace;
+      traced = trace === envelope.trace ? envelope : { ...envelope, trace };
+      active = api.trace.setSpan(api.context.active(), span);
+    } catch {
+      // A broken SDK must not stop a delivery from being queued: it goes untraced.
+      return send(envelope);
+    }
     return settleSpan(
       api,
       span,
-      () => api.context.with(active, () => send(traced)),
+      () => withContext(api, active, () => send(traced)),
       (result) => {
         const messageId = (result as { messageId?: unknown } | null | undefined)?.messageId;
         if (typeof messageId === 'string') span.setAttribute('messaging.message.id', messageId);
@@ -96,22 +104,30 @@ export class QueueTracing {
     const tracing = this.#active();
     if (!tracing) return run();
     const { api, tracer } = tracing;
-    const producer = spanContextOf(api, envelope.trace);
-    const attributes = messagingAttributes(envelope, queue, 'process');
-    if (queue.attempt !== undefined) attributes[ATTR.attempt] = queue.attempt;
-    const parent =
-      producer && (queue.attempt ?? 1) <= 1
-        ? api.trace.setSpanContext(api.context.active(), producer)
-        : api.context.active();
-    const span = tracer.startSpan(
-      spanName('process', queue),
-      { kind: api.SpanKind.CONSUMER, attributes, links: producer ? [{ context: producer }] : [] },
-      parent,
-    );
+    let span: Api.Span;
+    let active: Api.Context;
+    try {
+      const producer = spanContextOf(api, envelope.trace);
+      const attributes = messagingAttributes(envelope, queue, 'process');
+      if (queue.attempt !== undefined) attributes[ATTR.attempt] = queue.attempt;
+      const parent =
+        producer && (queue.attempt ?? 1) <= 1
+          ? api.trace.setSpanContext(api.context.active(), producer)
+          : api.context.active();
+      span = tracer.startSpan(
+        spanName('process', queue),
+        { kind: api.SpanKind.CONSUMER, attributes, links: producer ? [{ context: producer }] : [] },
+        parent,
+      );
+      active = api.trace.setSpan(parent, span);
+    } catch {
+      // A broken SDK must not stop a job: it runs untraced.
+      return run();
+    }
     return settleSpan(
       api,
       span,
-      () => api.context.with(api.trace.setSpan(parent, span), run),
+      () => withContext(api, active, run),
       (result) => (result.status >= 500 ? (result.error?.code ?? 'internal_error') : undefined),
     ) as Promise<T>;
   }
@@ -137,26 +153,51 @@ function messagingAttributes(envelope: Envelope, queue: QueueDescription, operat
   return attributes;
 }
 
-/** Ends the span when `call` settles: ERROR (with the hookgate code) when it threw or `failure` names one. */
+/**
+ * Runs `run` with `context` active, exactly once: a context manager that throws before
+ * calling it (a broken SDK) has it run outside the context, never twice.
+ */
+function withContext<T>(api: typeof Api, context: Api.Context, run: () => T): T {
+  let ran = false;
+  try {
+    return api.context.with(context, () => {
+      ran = true;
+      return run();
+    });
+  } catch (error) {
+    if (ran) throw error;
+    return run();
+  }
+}
+
+/**
+ * Ends the span when `call` settles: ERROR (with the hookgate code) when it threw or `failure`
+ * names one. What `call` came to is passed on unchanged, whatever the span's methods do.
+ */
 function settleSpan<T>(
   api: typeof Api,
   span: Api.Span,
   call: () => MaybePromise<T>,
   failure: (result: T) => string | undefined,
 ): MaybePromise<T> {
-  const markFailed = (code: string) => {
-    span.setAttribute(ATTR.errorType, code);
-    span.setStatus({ code: api.SpanStatusCode.ERROR, message: code });
+  const end = (failureOf: () => string | undefined) => {
+    try {
+      const code = failureOf();
+      if (code !== undefined) {
+        span.setAttribute(ATTR.errorType, code);
+        span.setStatus({ code: api.SpanStatusCode.ERROR, message: code });
+      }
+      span.end();
+    } catch {
+      // A broken SDK must not change what the call came to.
+    }
   };
   const done = (result: T) => {
-    const code = failure(result);
-    if (code !== undefined) markFailed(code);
-    span.end();
+    end(() => failure(result));
     return result;
   };
   const failed = (error: unknown): never => {
-    markFailed(toHookgateError(error).code);
-    span.end();
+    end(() => toHookgateError(error).code);
     throw error;
   };
   let answer: MaybePromise<T>;
