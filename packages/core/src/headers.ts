@@ -17,15 +17,20 @@ export interface HeaderRecords {
 
 /**
  * Both records in one pass over a plain record already lower-case (node:http's own):
- * the pass that checks it also fills the kept record. Built before verification,
+ * the pass that checks the copy also fills the kept record. Built before verification,
  * the kept record is handed on only once the scheme has verified the request.
  */
 export function readHeaders(input: HeaderInput, signatureHeaders?: readonly string[] | undefined): HeaderRecords {
   if (isPlainRecord(input)) {
+    // node:http's own record is copied whole: less than half the cost of adding its names one by
+    // one, each a keyed store that changes the copy's shape (8 headers: ~210 ns against ~530 ns).
+    // The copy is walked, not the input, so only the input's own names are seen (never an
+    // enumerable name someone put on Object.prototype), and it is used only if all are lower-case strings.
+    const all = Object.assign(new HeaderRecord(), input) as Record<string, unknown>;
     const kept = new HeaderRecord();
     let lowerCaseStrings = true;
-    for (const name in input) {
-      const value = input[name];
+    for (const name in all) {
+      const value = all[name];
       const traits = traitsOf(name);
       if (typeof value !== 'string' || (traits & LOWER_CASE) === 0) {
         lowerCaseStrings = false;
@@ -33,9 +38,7 @@ export function readHeaders(input: HeaderInput, signatureHeaders?: readonly stri
       }
       if ((traits & CREDENTIAL) === 0 && !signatureHeaders?.includes(name)) kept[name] = value;
     }
-    // node:http's own record is copied whole: less than half the cost of adding its names one by
-    // one, each a keyed store that changes the copy's shape (8 headers: ~210 ns against ~530 ns).
-    if (lowerCaseStrings) return { all: Object.assign(new HeaderRecord(), input as Record<string, string>), kept };
+    if (lowerCaseStrings) return { all: all as Record<string, string>, kept };
   }
   const all = normalizeHeaders(input);
   return { all, kept: keepHeaders(all, signatureHeaders) };

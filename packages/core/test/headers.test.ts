@@ -178,6 +178,26 @@ describe('readHeaders', () => {
     expect(readHeaders(input).kept['x-second']).toBe('2, 3');
   });
 
+  test("only the record's own names reach either record, even with an enumerable name on Object.prototype", () => {
+    const input = { host: 'h', 'x-a': '1' };
+    Object.defineProperty(Object.prototype, 'x-planted', {
+      value: 'p',
+      enumerable: true,
+      configurable: true,
+      writable: true,
+    });
+    try {
+      const { all, kept } = readHeaders(input);
+      expect([Object.keys(all), Object.keys(kept), kept['x-planted']]).toEqual([
+        ['host', 'x-a'],
+        ['host', 'x-a'],
+        undefined,
+      ]);
+    } finally {
+      delete (Object.prototype as Record<string, unknown>)['x-planted'];
+    }
+  });
+
   test('names past the remembered thousand are judged as carefully', () => {
     for (let n = 0; n < 1_100; n++) readHeaders({ [`x-filler-${n}`]: 'v' });
     const input = { 'x-late-api-key': 'k', 'x-late-name': 'v', 'X-Late-Upper': 'u', 'x-late-upper': 'w' };
