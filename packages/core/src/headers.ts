@@ -44,7 +44,10 @@ export function readHeaders(input: HeaderInput, signatureHeaders?: readonly stri
   return { all, kept: keepHeaders(all, signatureHeaders) };
 }
 
-/** Lower-cased header names; repeated headers joined with ", " as HTTP defines. */
+/**
+ * Lower-cased header names; repeated headers joined with ", " as HTTP defines. Name by
+ * name: a record that needs no work is copied whole by `readHeaders` before it gets here.
+ */
 export function normalizeHeaders(input: HeaderInput): Record<string, string> {
   const out = new HeaderRecord();
   if (typeof Headers !== 'undefined' && input instanceof Headers) {
@@ -58,7 +61,6 @@ export function normalizeHeaders(input: HeaderInput): Record<string, string> {
     return out;
   }
   const record = input as PlainRecord;
-  if (isLowerCaseStrings(record)) return Object.assign(new HeaderRecord(), record as Record<string, string>);
   // Names already lower-case are distinct keys: stored without looking for one to join,
   // until a name needed lower-casing (it may then meet one stored before or after it).
   let joining = false;
@@ -94,25 +96,16 @@ export function keepHeaders(
   return kept;
 }
 
+type PlainRecord = Readonly<Record<string, string | readonly string[] | number | undefined>>;
+
 /**
  * A plain record (not Headers, not a list of pairs) whose prototype is Object.prototype
  * or none, so nothing enumerable is inherited: its own names are all there is to copy.
  */
-type PlainRecord = Readonly<Record<string, string | readonly string[] | number | undefined>>;
-
 function isPlainRecord(input: HeaderInput): input is PlainRecord {
   if ((typeof Headers !== 'undefined' && input instanceof Headers) || Symbol.iterator in input) return false;
   const prototype: unknown = Object.getPrototypeOf(input);
   return prototype === Object.prototype || prototype === null;
-}
-
-/** Whether a plain record already is what normalizing makes of it: every name lower-case, every value a string. */
-function isLowerCaseStrings(record: PlainRecord): boolean {
-  if (!isPlainRecord(record)) return false;
-  for (const name in record) {
-    if (typeof record[name] !== 'string' || (traitsOf(name) & LOWER_CASE) === 0) return false;
-  }
-  return true;
 }
 
 function add(out: Record<string, string>, name: string, value: string): void {
