@@ -52,14 +52,9 @@ export class MemoryStore implements DedupeStore, OrderStore {
     const now = this.#now();
     const entries = this.#entries;
     const entry = entries.get(key, now);
-    if (entry === PROCESSED) {
-      entries.markUsed(key);
-      return IS_DONE;
-    }
-    if (entry !== undefined) {
-      entries.markUsed(key);
-      return { status: 'in-flight', retryAfterMs: (entries.deadline(key) as number) - now };
-    }
+    if (entry !== undefined) entries.markUsed(key);
+    if (entry === PROCESSED) return IS_DONE;
+    if (entry !== undefined) return { status: 'in-flight', retryAfterMs: (entries.deadline(key) as number) - now };
     const token = String(++this.#claims);
     entries.add(key, token, now + leaseMs);
     return { status: 'claimed', token };
