@@ -1,4 +1,5 @@
 import type {
+  ConsumeOptions,
   DeadLetter,
   JobFailure,
   JobRunner,
@@ -67,10 +68,24 @@ function describe(failure: JobFailure): string {
   return `${failure.code}: ${failure.message}`;
 }
 
+/** BullMQ's own reason for a job it failed once its workers had died holding it more than `maxStalledCount` times. */
+const STALLED_REASON = 'job stalled more than allowable limit';
+const WORKERS_LOST: JobFailure = {
+  code: 'worker_lost',
+  message: `its workers stopped while running it more often than maxStalledCount allows (a crash, a kill, or an event loop blocked past the lock): ${STALLED_REASON}`,
+};
+
 function parseFailure(reason: string | undefined): JobFailure {
+  if (reason === STALLED_REASON) return WORKERS_LOST;
   const match = /^([a-z][a-z0-9_]*): ([\s\S]*)$/.exec(reason ?? '');
   if (match?.[1] !== undefined && match[2] !== undefined) return { code: match[1], message: match[2] };
   return { code: 'unknown', message: reason ?? 'unknown' };
+}
+
+/** A dead letter hookgate's worker decided; any other unrecoverable failure of a job is BullMQ's own. */
+class DeadLetterVerdict extends UnrecoverableError {
+  // BullMQ also recognises an unrecoverable error by its name.
+  override readonly name = 'UnrecoverableError';
 }
 
 /** Attempts are counted by hookgate's worker: BullMQ must never run out of them first. */
@@ -141,7 +156,7 @@ export class BullMQQueue implements QueueSink, QueueSource {
     return { messageId: job.id };
   }
 
-  consume(run: JobRunner, { concurrency }: { concurrency: number }): void {
+  consume(run: JobRunner, { concurrency, deadLettered }: ConsumeOptions): void {
     if (this.#worker) throw new Error('BullMQQueue: consume was already called');
     const { backend, lockDurationMs, stalledIntervalMs, maxStalledCount } = this.#options;
     const processor = async (job: Job, token?: string) => {
@@ -160,7 +175,7 @@ export class BullMQQueue implements QueueSink, QueueSource {
         case 'retry':
           throw new RetryLater(verdict.failure, verdict.delayMs);
         case 'dead-letter':
-          throw new UnrecoverableError(describe(verdict.failure));
+          throw new DeadLetterVerdict(describe(verdict.failure));
       }
     };
     const options = {
@@ -179,6 +194,13 @@ export class BullMQQueue implements QueueSink, QueueSource {
       : new Worker(this.name, processor, options);
     // Connection errors are retried by BullMQ; without a listener Node would throw them.
     this.#worker.on('error', () => {});
+    // A job BullMQ failed without running it: it had stalled too often (its deferred failure).
+    // Failed attempts it will retry are not unrecoverable; the worker's own dead letters are its verdicts.
+    this.#worker.on('failed', (job, error) => {
+      if (job === undefined || error instanceof DeadLetterVerdict) return;
+      if (!(error instanceof UnrecoverableError || error.name === 'UnrecoverableError')) return;
+      deadLettered?.({ id: job.id ?? '' }, parseFailure(error.message));
+    });
   }
 
   async close(): Promise<void> {

@@ -12,6 +12,8 @@ import {
   createWorker,
   type EnvelopeJSON,
   github,
+  type HookgateError,
+  isHookgateError,
   MemoryStore,
   type Receiver,
   type ReceiverOptions,
@@ -19,6 +21,7 @@ import {
 import { sampleEnvelope, signGitHub } from '@hookgate/core/testing';
 import { SpanKind, SpanStatusCode } from '@opentelemetry/api';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
+import { Worker as BullMQWorker } from 'bullmq';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { describeWithRedis, REDIS_HOST, REDIS_PORT } from '../../../test/support/redis.js';
@@ -268,6 +271,66 @@ describeWithRedis('durable mode with OpenTelemetry, on BullMQ', () => {
     for (const text of texts) {
       for (const forbidden of [MARKER, SECRET, signature, signature.slice(7)]) expect(text).not.toContain(forbidden);
     }
+  });
+
+  test('a job whose workers keep dying is dead-lettered by BullMQ without a run: reported (worker_lost), counted, listed', async () => {
+    // Dead-lettered at its first stall, so the test needs one dying worker, not eleven.
+    const { otel, name, web, worker, consumer } = setup({}, { stalledIntervalMs: 200, maxStalledCount: 0 });
+    const heard: HookgateError[] = [];
+    worker.onError((error) => {
+      if (isHookgateError(error)) heard.push(error);
+    });
+    let runs = 0;
+    worker.on('issues.opened', () => {
+      runs++;
+    });
+    const { request } = signed({ n: 5 });
+    expect((await web.handle(request)).status).toBe(202);
+    // A worker that takes the job and dies holding it: force-closed, it stops renewing the job's lock.
+    const taken = deferred();
+    const dying = new BullMQWorker(
+      name,
+      async () => {
+        taken.resolve();
+        await new Promise(() => {});
+      },
+      // Its own stall check sets the queue's check interval too: as short as the live worker's.
+      { prefix, connection, lockDuration: 300, stalledInterval: 200 },
+    );
+    dying.on('error', () => {});
+    await taken.promise;
+    const running = createWorker({ receiver: worker, queue: consumer() });
+    await dying.close(true);
+    await until('dead-lettered', async () => (await running.deadLetters()).length === 1);
+    await until('reported', () => heard.length === 1);
+    expect(runs).toBe(0);
+    const [letter] = await running.deadLetters();
+    expect(letter?.failure.code).toBe('worker_lost');
+    expect(letter?.failure.message).toContain('maxStalledCount');
+    expect(heard[0]?.code).toBe('worker_lost');
+    expect(heard[0]?.message).toBe(`Job ${letter?.id} was dead-lettered by the queue: ${letter?.failure.message}`);
+
+    const metrics = await otel.metrics();
+    const queueAttributes = { 'messaging.system': 'bullmq', 'messaging.destination.name': name };
+    const deadLetters = metricPoints(metrics, 'hookgate.queue.dead_letters');
+    expect((deadLetters?.points ?? []).map((point) => ({ ...point.attributes, value: point.value }))).toEqual([
+      { ...queueAttributes, 'hookgate.scheme': 'github', 'error.type': 'worker_lost', value: 1 },
+    ]);
+    const jobs = metricPoints(metrics, 'hookgate.queue.jobs');
+    expect((jobs?.points ?? []).map((point) => ({ ...point.attributes, value: point.value }))).toEqual([
+      {
+        ...queueAttributes,
+        'hookgate.scheme': 'github',
+        'hookgate.queue.verdict': 'dead_letter',
+        'error.type': 'worker_lost',
+        value: 1,
+      },
+    ]);
+    // Redriven, it runs (and is not counted again as lost).
+    expect(await running.redrive()).toBe(1);
+    await until('the redriven job ran', () => runs === 1);
+    expect(heard).toHaveLength(1);
+    await running.close();
   });
 
   test('the depth gauge reads BullMQ’s counts: waiting, delayed, dead-lettered', async () => {

@@ -34,6 +34,7 @@ export const ERRORS = {
   unhandled_event: { status: 200, outcome: 'unhandled' },
   lease_lost: { status: 500, outcome: 'failed' },
   invalid_envelope: { status: 500, outcome: 'failed' },
+  worker_lost: { status: 500, outcome: 'failed' },
   // The delivery log and replay (never the answer to a sender)
   log_unavailable: { status: 503, outcome: 'unavailable' },
   log_entry_not_found: { status: 404, outcome: 'rejected' },

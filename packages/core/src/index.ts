@@ -47,6 +47,7 @@ export type { OrderOptions } from './ordering.js';
 // Durable mode: the queue port, the worker, the sender profiles.
 export type { BackoffOptions } from './queue/backoff.js';
 export type {
+  ConsumeOptions,
   DeadLetter,
   JobFailure,
   JobRunner,

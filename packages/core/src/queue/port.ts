@@ -90,6 +90,20 @@ export type JobVerdict =
 
 export type JobRunner = (job: QueuedJob) => Promise<JobVerdict>;
 
+/** How a source runs its jobs: the second argument of `consume`. */
+export interface ConsumeOptions {
+  /** Jobs run at once in this process. */
+  readonly concurrency: number;
+  /**
+   * For an engine that can dead-letter a job by itself, with no run to decide it:
+   * BullMQ fails a job whose workers kept dying while they held it (a job that
+   * crashes its process, or blocks it past the lock) once it passes its stall
+   * limit. The adapter calls this for each such job, so the worker reports and
+   * counts it like its own dead letters. An engine that never does ignores it.
+   */
+  readonly deadLettered?: (job: { readonly id: string }, failure: JobFailure) => void;
+}
+
 /** A job in the dead-letter state. */
 export interface DeadLetter {
   readonly id: string;
@@ -119,7 +133,7 @@ export interface QueueSource {
    * a lost connection) must come back to some worker: nothing is lost.
    * Called once per source.
    */
-  consume(run: JobRunner, options: { concurrency: number }): void | Promise<void>;
+  consume(run: JobRunner, options: ConsumeOptions): void | Promise<void>;
   /** Stops taking jobs; resolves when the jobs in hand have finished (or were handed back). */
   close(): Promise<void>;
   /** Jobs in the dead-letter state, oldest first, at most `limit` (default 100). */

@@ -1,5 +1,5 @@
 import { envelopeFromJSON } from '../envelope.js';
-import { configError, type HookgateError, positiveOption, toHookgateError } from '../errors.js';
+import { configError, HookgateError, positiveOption, toHookgateError } from '../errors.js';
 import { telemetryOf } from '../observability/telemetry.js';
 import type { WorkerTelemetry } from '../observability/worker-telemetry.js';
 import type { ProcessResult, Receiver } from '../receiver.js';
@@ -122,7 +122,14 @@ export function createWorker<E extends EventSchemas>(options: WorkerOptions<E>):
     { attempts, retryDelay: (attempt) => backoff.delay(attempt), waitDelay },
     telemetry,
   );
-  const started = Promise.resolve(queue.consume(run, { concurrency }));
+  // A job the engine dead-lettered by itself (its workers kept dying) is heard and counted like the worker's own.
+  const deadLettered = (job: { readonly id: string }, failure: JobFailure) => {
+    receiver.reportError(
+      new HookgateError('worker_lost', `Job ${job.id} was dead-lettered by the queue: ${failure.message}`),
+    );
+    telemetry?.settled({ action: 'dead-letter', failure });
+  };
+  const started = Promise.resolve(queue.consume(run, { concurrency, deadLettered }));
   started.catch((error: unknown) => receiver.reportError(error));
   return {
     async close() {
