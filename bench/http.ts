@@ -4,7 +4,11 @@
  * and a fresh delivery id on every request. Every server starts once and
  * stays up; rounds are interleaved (every row for a short slice per round);
  * when `taskset` is there, the servers are pinned to one core and this process
- * (the load generator) to another, so server and load never share one.
+ * (the load generator) to another, so server and load never share one. Each
+ * row can run in several processes, one measured per round, in turn: one
+ * process's CPU per request carries a bias of its own of a few per cent (two
+ * processes of the same row differ by that much, run after run), which rounds
+ * of that process alone cannot average out.
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { cpus } from 'node:os';
@@ -18,6 +22,8 @@ export interface HttpOptions {
   warmupSec: number;
   connections: number;
   rounds: number;
+  /** Server processes per row; round `r` measures each row's process `r mod instances`. */
+  instances: number;
   only: readonly string[];
   /**
    * Load every row at once in each round (all servers share the server core) instead of one
@@ -35,14 +41,18 @@ export interface HttpRound {
   p99Ms: number;
   /** Server process CPU time (user + system) per request served, microseconds. */
   cpuMicrosPerRequest: number;
+  /** Which of the row's processes served this round (0 when it has one). */
+  instance: number;
 }
 
-export interface HttpMeasurement extends HttpRound {
+export interface HttpMeasurement extends Omit<HttpRound, 'instance'> {
   /** Medians over the rounds (each figure on its own). */
   row: string;
   requests: number;
   /** Every round, in order: ratios are taken round by round, between neighbours in time. */
   rounds: HttpRound[];
+  /** Server processes this row ran in. */
+  instances: number;
   /** Cores the server and the load generator were pinned to, when they were. */
   pinned?: { server: number; load: number };
 }
@@ -110,10 +120,16 @@ function pinning(): { server: number; load: number } | undefined {
   }
 }
 
-function startServer(row: string, pinned: { server: number } | undefined, cpuProfDir: string | undefined) {
+function startServer(
+  row: string,
+  instance: number,
+  pinned: { server: number } | undefined,
+  cpuProfDir: string | undefined,
+) {
   const nodeArgs = ['--import', 'tsx'];
-  // One directory per row: Node writes a profile per thread (tsx's loader runs in a worker), the main one is the largest.
-  if (cpuProfDir) nodeArgs.push('--cpu-prof', `--cpu-prof-dir=${cpuProfDir}/${row}`);
+  // One directory per process: Node writes a profile per thread (tsx's loader runs in a worker), the main one is the largest.
+  if (cpuProfDir)
+    nodeArgs.push('--cpu-prof', `--cpu-prof-dir=${cpuProfDir}/${instance === 0 ? row : `${row}-${instance}`}`);
   const [command, args] = pinned
     ? ['taskset', ['-c', String(pinned.server), process.execPath, ...nodeArgs, SERVER, row]]
     : [process.execPath, [...nodeArgs, SERVER, row]];
@@ -127,10 +143,11 @@ interface RunningServer {
 
 async function startRow(
   row: (typeof HTTP_ROWS)[number],
+  instance: number,
   options: HttpOptions,
   pinned: { server: number } | undefined,
 ): Promise<RunningServer> {
-  const child = startServer(row.id, pinned, options.cpuProfDir);
+  const child = startServer(row.id, instance, pinned, options.cpuProfDir);
   const { port } = await next(child, 'listening');
   if (options.warmupSec > 0) await load(port!, options.warmupSec, options.connections, row.delivery);
   return { child, port: port! };
@@ -147,6 +164,7 @@ async function stopRow({ child }: RunningServer, options: HttpOptions): Promise<
 async function measureRow(
   row: (typeof HTTP_ROWS)[number],
   server: RunningServer,
+  instance: number,
   options: HttpOptions,
 ): Promise<HttpRound & { requests: number; non2xx: number; errors: number }> {
   const { child, port } = server;
@@ -160,6 +178,7 @@ async function measureRow(
     p50Ms: result.latency.p50,
     p99Ms: result.latency.p99,
     cpuMicrosPerRequest: served > 0 ? (cpuMicros ?? 0) / served : Number.NaN,
+    instance,
     requests: result.requests.total,
     non2xx: result.non2xx,
     errors: result.errors + result.timeouts,
@@ -191,28 +210,36 @@ export async function runHttp(options: HttpOptions): Promise<HttpMeasurement[]> 
   );
   // Every server starts (and warms up) once and stays up: a round then measures each row for a
   // short slice in turn, so rows compared are measured seconds apart, under the same neighbours.
-  const servers = new Map<string, RunningServer>();
+  const instances = Math.max(1, Math.floor(options.instances));
+  const servers = new Map<string, RunningServer[]>();
   const rounds = new Map<string, { round: HttpRound; requests: number }[]>();
   try {
-    for (const row of rows) servers.set(row.id, await startRow(row, options, pinned));
+    for (let instance = 0; instance < instances; instance++) {
+      for (const row of rows) {
+        servers.set(row.id, [...(servers.get(row.id) ?? []), await startRow(row, instance, options, pinned)]);
+      }
+    }
     for (let round = 0; round < options.rounds; round++) {
       // Rotate the order each round, so no row always follows the same neighbour.
       const order = rows.map((_, i) => rows[(i + round) % rows.length]!);
+      // Every row's process of the same number: a round's ratios pair processes, the rounds mix the pairs.
+      const instance = round % instances;
+      const serverOf = (row: (typeof rows)[number]) => servers.get(row.id)![instance]!;
       const together = options.together
-        ? await Promise.all(order.map((row) => measureRow(row, servers.get(row.id)!, options)))
+        ? await Promise.all(order.map((row) => measureRow(row, serverOf(row), instance, options)))
         : undefined;
       for (const [i, row] of order.entries()) {
         const { non2xx, errors, requests, ...measured } =
-          together?.[i] ?? (await measureRow(row, servers.get(row.id)!, options));
+          together?.[i] ?? (await measureRow(row, serverOf(row), instance, options));
         if (non2xx > 0 || errors > 0) throw new Error(`HTTP ${row.id}: ${non2xx} non-2xx answers, ${errors} errors`);
         rounds.set(row.id, [...(rounds.get(row.id) ?? []), { round: measured, requests }]);
         options.log(
-          `  http ${row.id}: ${Math.round(measured.requestsPerSec)} req/s, ${measured.cpuMicrosPerRequest.toFixed(1)} µs CPU/req (round ${round + 1}/${options.rounds})`,
+          `  http ${row.id}${instances > 1 ? ` #${instance + 1}` : ''}: ${Math.round(measured.requestsPerSec)} req/s, ${measured.cpuMicrosPerRequest.toFixed(1)} µs CPU/req (round ${round + 1}/${options.rounds})`,
         );
       }
     }
   } finally {
-    await Promise.all([...servers.values()].map((server) => stopRow(server, options)));
+    await Promise.all([...servers.values()].flat().map((server) => stopRow(server, options)));
   }
   return rows.map((row) => {
     const list = rounds.get(row.id)!;
@@ -225,6 +252,7 @@ export async function runHttp(options: HttpOptions): Promise<HttpMeasurement[]> 
       cpuMicrosPerRequest: of((r) => r.cpuMicrosPerRequest),
       requests: median(list.map((m) => m.requests)),
       rounds: list.map((m) => m.round),
+      instances,
       ...(pinned ? { pinned } : {}),
     };
   });
@@ -248,6 +276,19 @@ export function costRatio(mine: HttpMeasurement, theirs: HttpMeasurement): numbe
 export function costRatioQuartiles(mine: HttpMeasurement, theirs: HttpMeasurement): [number, number] {
   const ratios = costRatios(mine, theirs);
   return [quantile(ratios, 0.25), quantile(ratios, 0.75)];
+}
+
+/**
+ * How far apart one row's processes came out: the largest of their median CPU per request
+ * over the smallest (1: no difference; NaN with one process). The same server code in two
+ * processes differs by this much, so it is the floor under what a ratio of two rows can resolve.
+ */
+export function processSpread(measurement: HttpMeasurement): number {
+  if (measurement.instances < 2) return Number.NaN;
+  const medians = Array.from({ length: measurement.instances }, (_, instance) =>
+    median(measurement.rounds.filter((r) => r.instance === instance).map((r) => r.cpuMicrosPerRequest)),
+  );
+  return Math.max(...medians) / Math.min(...medians);
 }
 
 /** The same, for req/s (above 1: this row served more). */

@@ -1,6 +1,6 @@
 /** The printed report (one table per section, then the targets) and the JSON it is written as. */
 import { SIZES } from './fixtures.js';
-import { costRatio, type HttpMeasurement } from './http.js';
+import { costRatio, type HttpMeasurement, median, processSpread } from './http.js';
 import { HTTP_ROWS } from './http-rows.js';
 import type { MemoryMeasurement } from './memory.js';
 import { VERIFY_ROWS, type VerifyMeasurement } from './verify.js';
@@ -76,9 +76,11 @@ function verifyTable(verify: readonly VerifyMeasurement[]): string[] {
 
 function httpTable(http: readonly HttpMeasurement[]): string[] {
   const rounds = Math.max(...http.map((m) => m.rounds.length));
+  const instances = Math.max(...http.map((m) => m.instances ?? 1));
   const pinned = http[0]?.pinned;
+  const processes = instances > 1 ? `, ${instances} server processes per row (one per round, in turn)` : '';
   const lines = [
-    `HTTP: autocannon on 127.0.0.1, 1 KiB signed JSON, a fresh delivery id per request; medians of ${rounds} interleaved rounds${pinned ? `, server on core ${pinned.server}, load on core ${pinned.load}` : ''};`,
+    `HTTP: autocannon on 127.0.0.1, 1 KiB signed JSON, a fresh delivery id per request; medians of ${rounds} interleaved rounds${processes}${pinned ? `, server on core ${pinned.server}, load on core ${pinned.load}` : ''};`,
     '  "×" = this row\'s server CPU per request over the other row\'s (median of per-round ratios; below 1: cheaper)',
     `${pad('server', 46)}|${pad('req/s', 9, true)} |${pad('p50 ms', 7, true)} |${pad('p99 ms', 7, true)} |${pad('CPU µs/req', 11, true)} | CPU/req ratios`,
   ];
@@ -94,6 +96,13 @@ function httpTable(http: readonly HttpMeasurement[]): string[] {
       .join(', ');
     lines.push(
       `${pad(row.label, 46)}|${pad(Math.round(mine.requestsPerSec).toString(), 9, true)} |${pad(String(mine.p50Ms), 7, true)} |${pad(String(mine.p99Ms), 7, true)} |${pad(mine.cpuMicrosPerRequest.toFixed(1), 11, true)} | ${ratios}`,
+    );
+  }
+  if (instances > 1) {
+    // The instrument's own floor: the same code in different processes.
+    const spreads = http.map((m) => processSpread(m)).filter((spread) => Number.isFinite(spread));
+    lines.push(
+      `  one row's processes: their median CPU/req differ by up to ${ratio(Math.max(...spreads))}× (median over rows ${ratio(median(spreads))}×), the same code in different processes`,
     );
   }
   return lines;

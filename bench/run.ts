@@ -45,7 +45,7 @@ const settings = quick
   ? {
       verify: { timeMs: 15, warmupMs: 5, minIterations: 2, rounds: 1 },
       memoryIds: 100_000,
-      http: { durationSec: 1, warmupSec: 0, connections: 10, rounds: 1 },
+      http: { durationSec: 1, warmupSec: 0, connections: 10, rounds: 1, instances: 1 },
     }
   : {
       // Many short rounds, interleaved: on a shared machine every task sees the same load.
@@ -53,10 +53,12 @@ const settings = quick
       memoryIds: 1_000_000,
       // Many short slices rather than a few long ones: on a shared host the neighbours' load moves
       // within seconds, and two rows measured a second apart see nearly the same (bench/README.md).
-      http: { durationSec: 1, warmupSec: 3, connections: 10, rounds: 30 },
+      // Three processes per row, one per round in turn: each process has a bias of its own (http.ts).
+      http: { durationSec: 1, warmupSec: 3, connections: 10, rounds: 30, instances: 3 },
     };
 if (flag('rounds')) settings.http.rounds = Number(flag('rounds'));
 if (flag('duration')) settings.http.durationSec = Number(flag('duration'));
+if (flag('instances')) settings.http.instances = Number(flag('instances'));
 
 const started = new Date();
 const loadAtStart = loadavg();
