@@ -22,7 +22,7 @@ export interface HttpOptions {
   warmupSec: number;
   connections: number;
   rounds: number;
-  /** Server processes per row; round `r` measures each row's process `r mod instances`. */
+  /** Server processes per row, started at once; the rounds go to them in consecutive blocks, each warmed up just before. */
   instances: number;
   only: readonly string[];
   /**
@@ -149,8 +149,11 @@ async function startRow(
 ): Promise<RunningServer> {
   const child = startServer(row.id, instance, pinned, options.cpuProfDir);
   const { port } = await next(child, 'listening');
-  if (options.warmupSec > 0) await load(port!, options.warmupSec, options.connections, row.delivery);
   return { child, port: port! };
+}
+
+async function warmUp(row: (typeof HTTP_ROWS)[number], server: RunningServer, options: HttpOptions): Promise<void> {
+  if (options.warmupSec > 0) await load(server.port, options.warmupSec, options.connections, row.delivery);
 }
 
 async function stopRow({ child }: RunningServer, options: HttpOptions): Promise<void> {
@@ -219,12 +222,19 @@ export async function runHttp(options: HttpOptions): Promise<HttpMeasurement[]> 
         servers.set(row.id, [...(servers.get(row.id) ?? []), await startRow(row, instance, options, pinned)]);
       }
     }
+    let warmed = -1;
     for (let round = 0; round < options.rounds; round++) {
       // Rotate the order each round, so no row always follows the same neighbour.
       const order = rows.map((_, i) => rows[(i + round) % rows.length]!);
-      // Every row's process of the same number: a round's ratios pair processes, the rounds mix the pairs.
-      const instance = round % instances;
+      // The rounds in consecutive blocks, one per process number: a round's ratios pair every row's
+      // process of that number, and each process sees its slices as closely spaced as a single one
+      // would: a server left idle for minutes is not measured cold.
+      const instance = Math.floor((round * instances) / options.rounds);
       const serverOf = (row: (typeof rows)[number]) => servers.get(row.id)![instance]!;
+      if (instance !== warmed) {
+        for (const row of rows) await warmUp(row, serverOf(row), options);
+        warmed = instance;
+      }
       const together = options.together
         ? await Promise.all(order.map((row) => measureRow(row, serverOf(row), instance, options)))
         : undefined;

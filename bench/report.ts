@@ -78,7 +78,7 @@ function httpTable(http: readonly HttpMeasurement[]): string[] {
   const rounds = Math.max(...http.map((m) => m.rounds.length));
   const instances = Math.max(...http.map((m) => m.instances ?? 1));
   const pinned = http[0]?.pinned;
-  const processes = instances > 1 ? `, ${instances} server processes per row (one per round, in turn)` : '';
+  const processes = instances > 1 ? `, ${instances} server processes per row (each in a block of the rounds)` : '';
   const lines = [
     `HTTP: autocannon on 127.0.0.1, 1 KiB signed JSON, a fresh delivery id per request; medians of ${rounds} interleaved rounds${processes}${pinned ? `, server on core ${pinned.server}, load on core ${pinned.load}` : ''};`,
     '  "×" = this row\'s server CPU per request over the other row\'s (median of per-round ratios; below 1: cheaper)',

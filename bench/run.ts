@@ -53,7 +53,7 @@ const settings = quick
       memoryIds: 1_000_000,
       // Many short slices rather than a few long ones: on a shared host the neighbours' load moves
       // within seconds, and two rows measured a second apart see nearly the same (bench/README.md).
-      // Three processes per row, one per round in turn: each process has a bias of its own (http.ts).
+      // Three processes per row, each measured in a block of 10 rounds: each process has a bias of its own (http.ts).
       http: { durationSec: 1, warmupSec: 3, connections: 10, rounds: 30, instances: 3 },
     };
 if (flag('rounds')) settings.http.rounds = Number(flag('rounds'));
