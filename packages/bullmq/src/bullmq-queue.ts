@@ -199,7 +199,11 @@ export class BullMQQueue implements QueueSink, QueueSource {
     this.#worker.on('failed', (job, error) => {
       if (job === undefined || error instanceof DeadLetterVerdict) return;
       if (!(error instanceof UnrecoverableError || error.name === 'UnrecoverableError')) return;
-      deadLettered?.({ id: job.id ?? '' }, parseFailure(error.message));
+      try {
+        deadLettered?.({ id: job.id ?? '' }, parseFailure(error.message));
+      } catch {
+        // Hearing about it must not break BullMQ's worker loop, which emitted this.
+      }
     });
   }
 
