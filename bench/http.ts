@@ -5,10 +5,10 @@
  * stays up; rounds are interleaved (every row for a short slice per round);
  * when `taskset` is there, the servers are pinned to one core and this process
  * (the load generator) to another, so server and load never share one. Each
- * row can run in several processes, one measured per round, in turn: one
- * process's CPU per request carries a bias of its own of a few per cent (two
- * processes of the same row differ by that much, run after run), which rounds
- * of that process alone cannot average out.
+ * row can run in several processes, each measured in its own block of rounds:
+ * one process's CPU per request carries a bias of its own of a few per cent
+ * (two processes of the same row differ by that much, run after run), which
+ * rounds of that process alone cannot average out.
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { cpus } from 'node:os';
@@ -80,12 +80,14 @@ function next(child: ChildProcess, type: string): Promise<ChildMessage> {
   });
 }
 
-const BODY = makePayload(1024, eventId(0));
+/** The body every HTTP row is sent (1 KiB of JSON). */
+export const BODY = makePayload(1024, eventId(0));
 /** GitHub signs the body only, so one signature serves every delivery id. */
 const GITHUB_SIGNED = signGitHub(BODY, 'unused');
 let deliveries = 0;
 
-function headersFor(kind: DeliveryKind): Record<string, string> {
+/** The headers of one delivery of BODY: a fresh delivery id (and for Standard Webhooks, a fresh signature). */
+export function headersFor(kind: DeliveryKind): Record<string, string> {
   const id = `bench-${process.pid}-${deliveries++}`;
   if (kind === 'github') return { ...GITHUB_SIGNED.headers, 'x-github-delivery': id };
   return signStandardWebhooks(BODY, id, nowSeconds()).headers;
@@ -290,8 +292,8 @@ export function costRatioQuartiles(mine: HttpMeasurement, theirs: HttpMeasuremen
 
 /**
  * How far apart one row's processes came out: the largest of their median CPU per request
- * over the smallest (1: no difference; NaN with one process). The same server code in two
- * processes differs by this much, so it is the floor under what a ratio of two rows can resolve.
+ * over the smallest (1: no difference; NaN with one process). The same server code, so what
+ * it shows is each process's own bias plus the host's load moving between their blocks.
  */
 export function processSpread(measurement: HttpMeasurement): number {
   if (measurement.instances < 2) return Number.NaN;

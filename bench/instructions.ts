@@ -24,7 +24,7 @@ import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { eventId, makePayload, nowSeconds, signGitHub, signStandardWebhooks } from './fixtures.js';
+import { BODY, headersFor } from './http.js';
 import { type DeliveryKind, HTTP_ROWS, type HttpRow, WEBHOOK_PATH } from './http-rows.js';
 
 function flag(name: string): string | undefined {
@@ -43,15 +43,6 @@ try {
 } catch {
   log('bench:instructions needs valgrind (apt-get install valgrind)');
   process.exit(1);
-}
-
-const BODY = makePayload(1024, eventId(0));
-const GITHUB_SIGNED = signGitHub(BODY, 'unused');
-let sent = 0;
-function headersFor(kind: DeliveryKind): Record<string, string> {
-  const id = `ir-${process.pid}-${sent++}`;
-  if (kind === 'github') return { ...GITHUB_SIGNED.headers, 'x-github-delivery': id };
-  return signStandardWebhooks(BODY, id, nowSeconds()).headers;
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
