@@ -9,8 +9,10 @@
  * it (a full mark-compact, a function compiled again) can add 10-25% to one
  * row's total, and whether one lands there differs from run to run. So each row
  * is also reported without full collections and the compilers (V8's own
- * functions, by their symbols): that "steady" count is the one to A/B a change
- * on, which CPU time on a shared host cannot resolve below ~5%. Across different
+ * functions, by their symbols). A lump also costs outside its own functions
+ * (write barriers while marking, code unoptimized until compiled again), so the
+ * lowest "steady" count of two or three runs is the one to A/B a change on,
+ * which CPU time on a shared host cannot resolve below ~5%. Across different
  * code, instructions are not time (one implementation may wait on memory more
  * per instruction), so the targets stay judged on CPU time by `pnpm bench`.
  *
