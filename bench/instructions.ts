@@ -202,13 +202,13 @@ try {
 }
 
 const thousands = (value: number) => Math.round(value).toLocaleString('en-US').padStart(9);
-/** A row's count as printed: steady (GC + compilers beside it), then the total. */
+/** A row's count as printed: steady (full GCs and compiling beside it), then the total. */
 const shown = (count: Count) =>
-  `${thousands(steady(count))} ${`(+${Math.round(count.gc / 1000)}k gc, +${Math.round(count.compiler / 1000)}k jit)`.padEnd(20)} ${thousands(count.total)}`;
+  `${thousands(steady(count))} ${`(+${Math.round(count.gc / 1000)}k gc, +${Math.round(count.compiler / 1000)}k compile)`.padEnd(24)} ${thousands(count.total)}`;
 const lines = [
   `HTTP server instructions per request (callgrind; ${counted} requests counted after ${warmup}; 1 KiB, fresh delivery ids)`,
   '  steady: without full garbage collections and the compilers, lumps that land in a short window or not, run to run',
-  `${'row'.padEnd(22)}| ${'steady'.padStart(9)} ${''.padEnd(20)} ${'total'.padStart(9)} | ${'against'.padEnd(16)}| ${'steady'.padStart(9)} ${''.padEnd(20)} ${'total'.padStart(9)} | steady ratio | total ratio`,
+  `${'row'.padEnd(22)}| ${'steady'.padStart(9)} ${''.padEnd(24)} ${'total'.padStart(9)} | ${'against'.padEnd(16)}| ${'steady'.padStart(9)} ${''.padEnd(24)} ${'total'.padStart(9)} | steady ratio | total ratio`,
   ...rows.map(
     (r) =>
       `${r.row.padEnd(22)}| ${shown(r.instructions)} | ${r.against.padEnd(16)}| ${shown(r.reference)} | ${(steady(r.instructions) / steady(r.reference)).toFixed(3).padStart(12)} | ${(r.instructions.total / r.reference.total).toFixed(3).padStart(11)}`,
