@@ -2,7 +2,7 @@ import { parseJsonBody, toBuffer } from './body.js';
 import type { Dedupe } from './dedupe.js';
 import { ENVELOPE_VERSION, type Envelope } from './envelope.js';
 import { HookgateError, rejection } from './errors.js';
-import { readHeaders } from './headers.js';
+import { readHeaders, unnamedCredentials } from './headers.js';
 import { isThenable } from './maybe-promise.js';
 import type { Sequencer } from './ordering.js';
 import { type EventSchemas, SchemaMismatchError, type StandardSchemaV1, validate } from './schema.js';
@@ -79,16 +79,19 @@ export interface AcceptOptions {
  */
 export class AcceptStage {
   readonly #options: AcceptOptions;
+  /** The scheme's signature headers that the credential pattern does not already keep out. */
+  readonly #signatureHeaders: string[] | undefined;
 
   constructor(options: AcceptOptions) {
     this.#options = options;
+    this.#signatureHeaders = unnamedCredentials(options.scheme.signatureHeaders);
   }
 
   accept(request: ReceiverRequest, progress: Progress): MaybePromise<Accepted> {
     const { scheme } = this.#options;
     const body = this.#readBody(request);
     // The kept record (no credentials) is made in the same pass; it goes on only once verified.
-    const headers = readHeaders(request.headers, scheme.signatureHeaders);
+    const headers = readHeaders(request.headers, this.#signatureHeaders);
     const received: SchemeRequest = { method: request.method, url: request.url ?? '/', headers: headers.all, body };
     const { kept } = headers;
     // The one request a sender makes unsigned (Slack's ssl_check): answered, nothing run, nothing claimed.

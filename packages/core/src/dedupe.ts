@@ -207,7 +207,9 @@ export class Dedupe {
    * understand it: its throw then means no key, so the answer stays the 400.
    */
   keyFor(event: unknown, ctx: DeliveryContext, unvalidated: boolean): string | undefined {
-    if (this.#key === undefined) return ctx.id ? `${this.#scheme}:${ctx.id}` : undefined;
+    // Joined, not concatenated: one flat string, where a concatenation is two pieces that the
+    // MemoryStore's hashing and copying would walk at twice the cost per character.
+    if (this.#key === undefined) return ctx.id ? [this.#scheme, ctx.id].join(':') : undefined;
     if (!unvalidated) return this.#key(event, ctx) || undefined;
     try {
       return this.#key(event, ctx) || undefined;

@@ -2,7 +2,7 @@ import { once } from 'node:events';
 import { createServer, type IncomingHttpHeaders, request } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { describe, expect, test } from 'vitest';
-import { HeaderRecord, keepHeaders, normalizeHeaders, readHeaders } from '../src/headers.js';
+import { HeaderRecord, keepHeaders, normalizeHeaders, readHeaders, unnamedCredentials } from '../src/headers.js';
 
 /** What a record holds, prototype and all: the fast copy and the name-by-name path must agree. */
 function described(record: Record<string, string>) {
@@ -74,17 +74,18 @@ describe('normalizeHeaders', () => {
     }
   });
 
-  test('names like Object properties stay plain headers on both paths', () => {
+  test('names like Object properties stay plain headers on every path', () => {
     const plain = JSON.parse('{"__proto__":"p","constructor":"c","host":"h"}') as Record<string, string>;
     const needsWork = JSON.parse('{"__proto__":"p","Constructor":"c","host":"h"}') as Record<string, string>;
-    // The one-pass copy (readHeaders, a plain lower-case record) and the name-by-name path.
+    // The record used as it is (readHeaders, a plain lower-case record), and the name-by-name path.
     for (const record of [readHeaders(plain).all, normalizeHeaders(plain), readHeaders(needsWork).all]) {
       expect(Object.keys(record)).toEqual(['__proto__', 'constructor', 'host']);
       // Read by a computed name, as the pipeline test does: it is a header here, not the accessor.
       const proto = '__proto__';
       expect([record[proto], record.constructor]).toEqual(['p', 'c']);
-      expect(Object.getPrototypeOf(record)).toBe(HeaderRecord.prototype);
     }
+    expect(Object.getPrototypeOf(normalizeHeaders(plain))).toBe(HeaderRecord.prototype);
+    expect(Object.getPrototypeOf(readHeaders(needsWork).all)).toBe(HeaderRecord.prototype);
   });
 
   test('a record with a prototype of its own is read name by name, inherited names included', () => {
@@ -125,11 +126,11 @@ describe('readHeaders', () => {
   /** Both records as the one-pass path must make them: the normalized record, and it without credentials. */
   function expected(input: Parameters<typeof normalizeHeaders>[0]) {
     const all = normalizeHeaders(input);
-    return { all: described(all), kept: described(keepHeaders(all, signatureHeaders)) };
+    return { all: Object.entries(all), kept: described(keepHeaders(all, signatureHeaders)) };
   }
   function read(input: Parameters<typeof normalizeHeaders>[0]) {
     const { all, kept } = readHeaders(input, signatureHeaders);
-    return { all: described(all), kept: described(kept) };
+    return { all: Object.entries(all), kept: described(kept) };
   }
 
   test("one pass over node:http's own record gives both records, credentials and signatures kept out of one", async () => {
@@ -142,6 +143,8 @@ describe('readHeaders', () => {
       'User-Agent': 'sender/1.0',
     });
     const { all, kept } = readHeaders(headers, signatureHeaders);
+    // Nothing to normalize: the scheme reads node:http's own record, never copied.
+    expect(all).toBe(headers);
     expect(all['webhook-signature']).toBe('v1,abc');
     expect(all.authorization).toBe('Bearer t');
     expect(all['x-custom-mac']).toBe('m');
@@ -193,9 +196,39 @@ describe('readHeaders', () => {
         ['host', 'x-a'],
         undefined,
       ]);
+      // A record that needs work is read by its own names too.
+      const mixed = readHeaders({ Host: 'h', 'x-a': '1' });
+      const names: string[] = [];
+      for (const name in mixed.all) names.push(name);
+      expect([names, Object.keys(mixed.kept), mixed.all['x-planted']]).toEqual([
+        ['host', 'x-a'],
+        ['host', 'x-a'],
+        undefined,
+      ]);
     } finally {
       delete (Object.prototype as Record<string, unknown>)['x-planted'];
     }
+  });
+
+  test('a sender that changes the order or the names of its headers is judged name by name', () => {
+    // Traits are remembered by position (a sender repeats its names in order): a different name
+    // at a position, fewer names or more must never reuse another name's traits.
+    const inputs: Record<string, string>[] = [
+      { host: 'h', 'x-a': '1', authorization: 'a', 'x-custom-mac': 'm' },
+      { authorization: 'a', host: 'h', 'x-custom-mac': 'm', 'x-a': '1' },
+      { 'x-custom-mac': 'm', 'x-Upper': 'u', host: 'h' },
+      { host: 'h' },
+      { host: 'h', 'x-a': '1', authorization: 'a', 'x-custom-mac': 'm', cookie: 'c', 'x-b': '2' },
+    ];
+    for (let round = 0; round < 2; round++) {
+      for (const input of inputs) expect(read(input)).toEqual(expected(input));
+    }
+  });
+
+  test('the signature headers a scheme names are kept out however they are spelt', () => {
+    expect(unnamedCredentials(['webhook-signature', 'X-Custom-Mac', 'x-gitlab-token'])).toEqual(['x-custom-mac']);
+    expect(unnamedCredentials(['webhook-signature', 'svix-signature'])).toBeUndefined();
+    expect(unnamedCredentials(undefined)).toBeUndefined();
   });
 
   test('names past the remembered thousand are judged as carefully', () => {

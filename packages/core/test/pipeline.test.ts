@@ -1,3 +1,4 @@
+import { createHmac } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
@@ -5,6 +6,7 @@ import {
   type DeliveryRecord,
   ERROR_STATUS,
   type HookgateError,
+  hmac,
   SchemaMismatchError,
   type Scheme,
   type StandardSchemaV1,
@@ -449,6 +451,21 @@ describe('what handlers see', () => {
     };
     await receiver.handle(post(headers, body));
     expect(names.sort()).toEqual(['user-agent', 'webhook-id', 'webhook-timestamp']);
+  });
+
+  test("ctx.headers keep no scheme's signature header, even one named like any other header", async () => {
+    let names: string[] = [];
+    // `x-custom-mac` says nothing of a signature: only the scheme's own list keeps it out.
+    const receiver = createReceiver({ scheme: hmac({ secret: 'mac-secret', header: 'X-Custom-Mac' }) }).onAny(
+      (_event, ctx) => {
+        names = Object.keys(ctx.headers);
+      },
+    );
+    const body = JSON.stringify({ id: 'evt_1', type: 'invoice.paid' });
+    const mac = createHmac('sha256', 'mac-secret').update(body).digest('hex');
+    const res = await receiver.handle(post({ 'x-custom-mac': mac, 'user-agent': 'sender/1.0' }, body));
+    expect(res.status).toBe(200);
+    expect(names).toEqual(['user-agent']);
   });
 });
 

@@ -11,15 +11,26 @@ export function checkResponse(response: ReceiverResponse): Error | undefined {
   for (const name of Object.keys(headers)) {
     const value: unknown = headers[name];
     if (typeof value !== 'string') return unwritable('header', name);
+    if (writableHeaders.get(name) === value) continue;
     try {
       validateHeaderName(name);
       validateHeaderValue(name, value);
     } catch (error) {
       return error as Error;
     }
+    if (writableHeaders.size < MAX_REMEMBERED) writableHeaders.set(name, value);
   }
   return undefined;
 }
+
+/**
+ * Headers Node has already accepted, each name with its last value: an answer's headers are
+ * mostly the same every time (content-type: application/json), and a lookup costs a fifth of
+ * Node's two checks (a regular expression each).
+ */
+const writableHeaders = new Map<string, string>();
+/** Names remembered, at most: a handler inventing names must not grow memory. */
+const MAX_REMEMBERED = 100;
 
 /**
  * The answer as it is when it can be written; else a 500 `internal_error`,
