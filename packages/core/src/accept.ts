@@ -3,7 +3,7 @@ import type { Dedupe } from './dedupe.js';
 import { ENVELOPE_VERSION, type Envelope } from './envelope.js';
 import { HookgateError, rejection } from './errors.js';
 import { readHeaders, unnamedCredentials } from './headers.js';
-import { isThenable } from './maybe-promise.js';
+import { isThenable, type Thenable } from './maybe-promise.js';
 import type { Sequencer } from './ordering.js';
 import { type EventSchemas, SchemaMismatchError, type StandardSchemaV1, validate } from './schema.js';
 import type {
@@ -100,21 +100,27 @@ export class AcceptStage {
     const receivedAt = this.#options.now();
     // Straight through while every step answers at once (node:crypto schemes, sync schemas);
     // the first promise hands the rest to #acceptAsync, which awaits each step.
-    const verified = scheme.verify(received);
-    if (isThenable(verified)) return this.#acceptAsync(received, kept, receivedAt, progress, verified);
+    // The tests of `then` are written out (see Thenable): these run for every delivery.
+    const verifying = scheme.verify(received);
+    if (typeof (verifying as Thenable)?.then === 'function') {
+      return this.#acceptAsync(received, kept, receivedAt, progress, verifying);
+    }
+    const verified = verifying as VerifiedSignature;
     this.#checkWindow(verified, receivedAt, progress);
     const payload = this.#parse(received);
-    if (isThenable(payload)) return this.#acceptAsync(received, kept, receivedAt, progress, verified, payload);
+    if (typeof (payload as Thenable)?.then === 'function') {
+      return this.#acceptAsync(received, kept, receivedAt, progress, verified, payload);
+    }
     const handshake = scheme.respond?.(payload, received);
     if (isThenable(handshake)) {
       return this.#acceptAsync(received, kept, receivedAt, progress, verified, payload, handshake);
     }
     if (handshake) return { kind: 'handshake', response: handshake };
-    const info = scheme.describe(payload, received, verified);
-    if (isThenable(info)) {
-      return this.#acceptAsync(received, kept, receivedAt, progress, verified, payload, undefined, info);
+    const describing = scheme.describe(payload, received, verified);
+    if (typeof (describing as Thenable)?.then === 'function') {
+      return this.#acceptAsync(received, kept, receivedAt, progress, verified, payload, undefined, describing);
     }
-    return this.#validate(payload, received, kept, verified, info, receivedAt, progress);
+    return this.#validate(payload, received, kept, verified, describing as DeliveryInfo, receivedAt, progress);
   }
 
   /** The same steps as `accept`, from the first one that answered with a promise. */

@@ -1,6 +1,6 @@
 import { configError, HookgateError, positiveOption } from './errors.js';
 import { type Linkable, LinkedSet } from './linked-set.js';
-import { isThenable, type Settled, settle } from './maybe-promise.js';
+import { isThenable, type Settled, settle, type Thenable } from './maybe-promise.js';
 import { MemoryStore } from './stores/memory-store.js';
 import { type ClaimResult, type DedupeStore, failureReasonOf } from './stores/store.js';
 import type { DeliveryContext, MaybePromise } from './types.js';
@@ -249,8 +249,9 @@ export class Dedupe {
     let pending: boolean;
     try {
       answer = this.store.claim(key, this.leaseMs);
-      // Reading `then` can throw too (a getter, a Proxy): that is the store failing.
-      pending = isThenable(answer);
+      // Reading `then` can throw too (a getter, a Proxy): that is the store failing. Written
+      // out, not isThenable: this runs for every delivery (see Thenable).
+      pending = typeof (answer as Thenable)?.then === 'function';
     } catch (cause) {
       return this.#unavailable(cause);
     }

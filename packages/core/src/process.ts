@@ -1,10 +1,10 @@
 import type { Delivery, Ordering, Progress } from './accept.js';
-import type { Dedupe, Lease, Report } from './dedupe.js';
+import type { ClaimOutcome, Dedupe, Lease, Report } from './dedupe.js';
 import { storeUnavailable } from './dedupe.js';
 import type { Dispatcher } from './dispatch.js';
 import type { Envelope } from './envelope.js';
 import { HookgateError, isHookgateError } from './errors.js';
-import { isThenable } from './maybe-promise.js';
+import { isThenable, type Thenable } from './maybe-promise.js';
 import type { Admission } from './ordering.js';
 import type { DeliveryContext, MaybePromise } from './types.js';
 
@@ -52,8 +52,11 @@ export class ProcessStage {
    */
   process(delivery: Delivery, progress: Progress): MaybePromise<ProcessOutcome> {
     const claiming = this.#claim(delivery, progress);
-    if (isThenable(claiming)) return Promise.resolve(claiming).then((lease) => this.#run(delivery, lease, progress));
-    return this.#run(delivery, claiming, progress);
+    // The tests of `then` are written out (see Thenable): these run for every delivery.
+    if (typeof (claiming as Thenable)?.then === 'function') {
+      return Promise.resolve(claiming).then((lease) => this.#run(delivery, lease, progress));
+    }
+    return this.#run(delivery, claiming as ClaimOutcome, progress);
   }
 
   #run(delivery: Delivery, lease: Lease | 'duplicate' | undefined, progress: Progress): MaybePromise<ProcessOutcome> {
@@ -77,8 +80,10 @@ export class ProcessStage {
     const key = delivery.envelope.dedupeKey;
     if (dedupe === undefined || key === undefined) return undefined;
     const claim = dedupe.claim(key, delivery.ctx);
-    if (isThenable(claim)) return Promise.resolve(claim).then((settled) => claimed(delivery, progress, key, settled));
-    return claimed(delivery, progress, key, claim);
+    if (typeof (claim as Thenable)?.then === 'function') {
+      return Promise.resolve(claim).then((settled) => claimed(delivery, progress, key, settled));
+    }
+    return claimed(delivery, progress, key, claim as ClaimOutcome);
   }
 
   /**

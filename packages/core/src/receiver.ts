@@ -12,7 +12,7 @@ import type { Envelope } from './envelope.js';
 import { configError, type HookgateError, outcomeOf, positiveOption, toHookgateError } from './errors.js';
 import { type DeliveryLogOptions, LogRecorder } from './log/recorder.js';
 import { dedupeKeyForReplay, envelopeForReplay, type ReplayOptions } from './log/replay.js';
-import { isThenable } from './maybe-promise.js';
+import { isThenable, type Thenable } from './maybe-promise.js';
 import {
   type DeliveryTelemetry,
   type ObservabilityOptions,
@@ -308,12 +308,12 @@ class HookgateReceiver<E extends EventSchemas> implements Receiver<E> {
 
   handleInto(request: ReceiverRequest, respond: (response: ReceiverResponse) => void): void {
     const answer = this.#answer(request);
-    if (!isThenable(answer)) {
-      respond(answer);
+    if (typeof (answer as Thenable)?.then !== 'function') {
+      respond(answer as ReceiverResponse);
       return;
     }
     // Answered later, a throw from `respond` has no caller to go back to: onError hears it.
-    answer
+    (answer as Promise<ReceiverResponse>)
       .then(respond, (error: unknown) => respond(errorResponse(toHookgateError(error))))
       .then(undefined, (error: unknown) => this.reportError(error));
   }
@@ -343,7 +343,9 @@ class HookgateReceiver<E extends EventSchemas> implements Receiver<E> {
     } catch (caught) {
       return this.#failed(caught, progress, started, telemetry);
     }
-    if (!isThenable(running)) return this.#answered(running, progress, started, telemetry);
+    if (typeof (running as Thenable)?.then !== 'function') {
+      return this.#answered(running as Answer, progress, started, telemetry);
+    }
     return Promise.resolve(running).then(
       (answer) => this.#answered(answer, progress, started, telemetry),
       (caught: unknown) => this.#failed(caught, progress, started, telemetry),
@@ -375,8 +377,10 @@ class HookgateReceiver<E extends EventSchemas> implements Receiver<E> {
   /** accept ─► (handshake answered) ─► process ─► answer. */
   #run(request: ReceiverRequest, progress: Progress): MaybePromise<Answer> {
     const accepting = this.#accept.accept(request, progress);
-    if (isThenable(accepting)) return Promise.resolve(accepting).then((accepted) => this.#proceed(accepted, progress));
-    return this.#proceed(accepting, progress);
+    if (typeof (accepting as Thenable)?.then === 'function') {
+      return Promise.resolve(accepting).then((accepted) => this.#proceed(accepted, progress));
+    }
+    return this.#proceed(accepting as Accepted, progress);
   }
 
   #proceed(accepted: Accepted, progress: Progress): MaybePromise<Answer> {
