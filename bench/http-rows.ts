@@ -103,7 +103,7 @@ export const HTTP_ROWS: readonly HttpRow[] = [
   },
 ];
 
-interface Answer {
+export interface Answer {
   status: number;
   body: string;
 }
@@ -118,7 +118,7 @@ const TOLERANCE_SEC = 300;
  * timestamp window, HMAC-SHA256 over `id.timestamp.body`, a constant-time
  * compare, JSON.parse, a Map of seen ids. No error types, no records, no limits.
  */
-function minimalReceiver(): (headers: IncomingHttpHeaders, body: Buffer) => Answer {
+export function minimalReceiver(): (headers: IncomingHttpHeaders, body: Buffer) => Answer {
   const key = createSecretKey(SW_KEY);
   const seen = new Map<string, number>();
   return (headers, body) => {

@@ -22,12 +22,13 @@
  * Needs valgrind (`apt-get install valgrind`). Two servers run at a time.
  */
 import { execFileSync, spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { Agent, request } from 'node:http';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { type Count, countFile, steady } from './callgrind.js';
 import { BODY, headersFor } from './http.js';
 import { type DeliveryKind, HTTP_ROWS, type HttpRow, WEBHOOK_PATH } from './http-rows.js';
 
@@ -91,47 +92,6 @@ function send(port: number, count: number, kind: DeliveryKind, agent: Agent): Pr
   });
 }
 
-/** Instructions per counted request: all of them, and those of full garbage collections and of the compilers. */
-interface Count {
-  total: number;
-  gc: number;
-  compiler: number;
-}
-
-// V8's own functions by what they do, matched on callgrind_annotate's `file:function` lines (the
-// node binary keeps its C++ symbols). A full collection (marking, sweeping, compaction) comes every
-// tens of thousands of requests; a scavenge every thousand or so, as steady as the requests that
-// fill the young generation, so it stays in the steady count. JIT code has no symbol: steady work.
-const SCAVENGE_FUNCTION = /Scaveng/;
-const FULL_GC_FUNCTION =
-  /v8::internal::\S*(?:Mark|Sweep|Evacuat|PointersUpdating|RememberedSetUpdating|Compaction)|heap::base::|cppgc::/;
-const COMPILER_FUNCTION =
-  /v8::internal::(?:compiler::|maglev::|baseline::|interpreter::Bytecode|Compiler::|OptimizingCompileDispatcher|Parser\b|Parser::|ParserBase|PreParser|Scanner|AstValueFactory|Zone\b|Zone::|DeclarationScope|Scope::)/;
-
-/** Picks out of a callgrind file's self costs by function those of full collections and of the compilers. */
-function countOf(file: string, total: number, counted: number): Count {
-  const annotated = execFileSync('callgrind_annotate', ['--inclusive=no', '--threshold=100', file], {
-    encoding: 'utf8',
-    maxBuffer: 256 * 1024 * 1024,
-  });
-  let gc = 0;
-  let compiler = 0;
-  for (const line of annotated.split('\n')) {
-    const match = /^\s*([\d,]+)\s+\([\s\d.]+%\)\s+(.*)$/.exec(line);
-    if (!match) continue;
-    const cost = Number(match[1]!.replaceAll(',', ''));
-    // callgrind_annotate also lists the outermost frames (main, the event loop) with the whole total.
-    if (cost > total / 2) continue;
-    const name = match[2]!;
-    if (SCAVENGE_FUNCTION.test(name)) continue;
-    if (FULL_GC_FUNCTION.test(name)) gc += cost;
-    else if (COMPILER_FUNCTION.test(name)) compiler += cost;
-  }
-  return { total: total / counted, gc: gc / counted, compiler: compiler / counted };
-}
-
-const steady = (count: Count) => count.total - count.gc - count.compiler;
-
 /** One row under callgrind: instructions per counted request. */
 async function measure(row: HttpRow, port: number, dir: string): Promise<Count> {
   const out = join(dir, `${row.id}.callgrind`);
@@ -161,9 +121,7 @@ async function measure(row: HttpRow, port: number, dir: string): Promise<Count> 
   agent.destroy();
   const code = await exited;
   if (code !== 0) throw new Error(`${row.id}: the server under callgrind exited with ${code}`);
-  const totals = /^(?:summary|totals):\s+(\d+)/m.exec(readFileSync(out, 'utf8'));
-  if (!totals) throw new Error(`${row.id}: no totals in ${out}`);
-  return countOf(out, Number(totals[1]), counted);
+  return countFile(out, counted);
 }
 
 /** The judged pairs (a row and the row its bound is against), or the rows --only names, in pairs. */

@@ -34,7 +34,10 @@ export interface ReceiverResponse {
   body: string;
 }
 
-/** The request as a scheme sees it: lower-cased headers, the body as bytes. */
+/**
+ * The request as a scheme sees it: lower-cased headers, the body as bytes. The headers are
+ * read only: a plain record that needs no normalizing (node:http's own) is handed on as it is.
+ */
 export interface SchemeRequest {
   readonly method: string;
   readonly url: string;
