@@ -2,8 +2,24 @@
  * Splits a callgrind count of a Node process into its steady part and its lumps, for
  * `instructions.ts` (HTTP servers) and `instructions-core.ts` (the receiver in-process).
  */
-import { execFileSync } from 'node:child_process';
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+
+/**
+ * Runs a TypeScript script in Node (its main thread alone: the garbage collector and the
+ * compilers count as the script's work) under callgrind, which writes its counts to `out`.
+ */
+export function underCallgrind(
+  out: string,
+  script: string,
+  args: readonly string[],
+  stderr: 'ignore' | 'inherit' = 'ignore',
+): ChildProcess {
+  const node = [process.execPath, '--single-threaded', '--import', 'tsx', script, ...args];
+  return spawn('valgrind', ['-q', '--tool=callgrind', `--callgrind-out-file=${out}`, ...node], {
+    stdio: ['ignore', 'ignore', stderr],
+  });
+}
 
 /** Instructions per counted request: all of them, and those of full garbage collections and of the compilers. */
 export interface Count {

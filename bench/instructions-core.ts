@@ -6,9 +6,10 @@
  * variant runs in its own process under callgrind: it signs every delivery first,
  * handles `--warmup` of them, has its counts zeroed, then handles `--requests`
  * more, which are what is counted (steady and total, as `instructions.ts` splits
- * them). Two runs of one build differed by 0.02%, and a run takes one to three
- * minutes, not the HTTP pairs' six: the instrument for an A/B of a change to the
- * core. Over HTTP the adapter and the framework add their own, so the judged
+ * them). A run takes one to three minutes, not the HTTP pairs' six, and repeats
+ * closely (the floor read 117,942 and 117,896 steady; hookgate 128,953 with a
+ * lump in its window and 127,328 without): the instrument for an A/B of a change
+ * to the core, on the lowest steady count of two runs. Over HTTP the adapter and the framework add their own, so the judged
  * ratios stay `pnpm bench` (CPU time) and `pnpm bench:instructions` (HTTP).
  *
  *   pnpm bench:instructions:core                       # hookgate and the floor, side by side
@@ -16,14 +17,14 @@
  *
  * Needs valgrind (`apt-get install valgrind`).
  */
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import type { IncomingHttpHeaders } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createReceiver, type ReceiverResponse, standardWebhooks } from '@hookgate/core';
-import { type Count, countFile, steady } from './callgrind.js';
+import { type Count, countFile, steady, underCallgrind } from './callgrind.js';
 import { EVENT_TYPE, SW_SECRET, signStandardWebhooks } from './fixtures.js';
 import { BODY } from './http.js';
 import { minimalReceiver, WEBHOOK_PATH } from './http-rows.js';
@@ -88,21 +89,7 @@ function measure(variant: Variant, dir: string): Promise<Count> {
   const out = join(dir, `${variant}.callgrind`);
   const script = fileURLToPath(import.meta.url);
   const args = [`--child=${variant}`, `--warmup=${warmup}`, `--requests=${counted}`];
-  const run = spawn(
-    'valgrind',
-    [
-      '-q',
-      '--tool=callgrind',
-      `--callgrind-out-file=${out}`,
-      process.execPath,
-      '--single-threaded',
-      '--import',
-      'tsx',
-      script,
-      ...args,
-    ],
-    { stdio: ['ignore', 'ignore', 'inherit'] },
-  );
+  const run = underCallgrind(out, script, args, 'inherit');
   return new Promise((resolve, reject) => {
     run.on('error', reject);
     run.on('exit', (code) => {

@@ -21,14 +21,14 @@
  *
  * Needs valgrind (`apt-get install valgrind`). Two servers run at a time.
  */
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { Agent, request } from 'node:http';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { type Count, countFile, steady } from './callgrind.js';
+import { type Count, countFile, steady, underCallgrind } from './callgrind.js';
 import { BODY, headersFor } from './http.js';
 import { type DeliveryKind, HTTP_ROWS, type HttpRow, WEBHOOK_PATH } from './http-rows.js';
 
@@ -95,22 +95,7 @@ function send(port: number, count: number, kind: DeliveryKind, agent: Agent): Pr
 /** One row under callgrind: instructions per counted request. */
 async function measure(row: HttpRow, port: number, dir: string): Promise<Count> {
   const out = join(dir, `${row.id}.callgrind`);
-  const server = spawn(
-    'valgrind',
-    [
-      '--tool=callgrind',
-      `--callgrind-out-file=${out}`,
-      process.execPath,
-      '--single-threaded',
-      '--import',
-      'tsx',
-      SERVER,
-      row.id,
-      String(port),
-      String(warmup + counted),
-    ],
-    { stdio: ['ignore', 'ignore', 'ignore'] },
-  );
+  const server = underCallgrind(out, SERVER, [row.id, String(port), String(warmup + counted)]);
   const exited = new Promise<number | null>((resolve) => server.on('exit', resolve));
   await listening(port);
   const agent = new Agent({ keepAlive: true, maxSockets: 4 });
