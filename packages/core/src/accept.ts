@@ -3,7 +3,7 @@ import type { Dedupe } from './dedupe.js';
 import { ENVELOPE_VERSION, type Envelope } from './envelope.js';
 import { HookgateError, rejection } from './errors.js';
 import { readHeaders, unnamedCredentials } from './headers.js';
-import { isThenable, type Thenable } from './maybe-promise.js';
+import { isThenable, type Resolved, type Thenable } from './maybe-promise.js';
 import type { Sequencer } from './ordering.js';
 import { type EventSchemas, SchemaMismatchError, type StandardSchemaV1, validate } from './schema.js';
 import type {
@@ -105,7 +105,7 @@ export class AcceptStage {
     if (typeof (verifying as Thenable)?.then === 'function') {
       return this.#acceptAsync(received, kept, receivedAt, progress, verifying);
     }
-    const verified = verifying as VerifiedSignature;
+    const verified = verifying as Resolved<typeof verifying>;
     this.#checkWindow(verified, receivedAt, progress);
     const payload = this.#parse(received);
     if (typeof (payload as Thenable)?.then === 'function') {
@@ -120,7 +120,15 @@ export class AcceptStage {
     if (typeof (describing as Thenable)?.then === 'function') {
       return this.#acceptAsync(received, kept, receivedAt, progress, verified, payload, undefined, describing);
     }
-    return this.#validate(payload, received, kept, verified, describing as DeliveryInfo, receivedAt, progress);
+    return this.#validate(
+      payload,
+      received,
+      kept,
+      verified,
+      describing as Resolved<typeof describing>,
+      receivedAt,
+      progress,
+    );
   }
 
   /** The same steps as `accept`, from the first one that answered with a promise. */

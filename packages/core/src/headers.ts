@@ -1,3 +1,4 @@
+import { configError } from './errors.js';
 import type { HeaderInput } from './types.js';
 
 /**
@@ -50,6 +51,12 @@ export function readHeaders(input: HeaderInput, signatureHeaders?: readonly stri
  * already drop (most schemes' have `sign` in their name). Undefined when there are none.
  */
 export function unnamedCredentials(signatureHeaders: readonly string[] | undefined): string[] | undefined {
+  if (
+    signatureHeaders !== undefined &&
+    (!Array.isArray(signatureHeaders) || !signatureHeaders.every((name) => typeof name === 'string'))
+  ) {
+    throw configError('scheme.signatureHeaders must be an array of header names (strings)');
+  }
   const unnamed = (signatureHeaders ?? []).map((name) => name.toLowerCase()).filter((name) => !isCredential(name));
   return unnamed.length > 0 ? unnamed : undefined;
 }
@@ -170,7 +177,8 @@ function traitsAt(position: number, name: string): number {
 /** Positions remembered: a request with more headers looks the rest up by name. */
 const MAX_POSITIONS = 64;
 
-function isCredential(name: string): boolean {
+/** Whether a header name carries a credential or a signature (CREDENTIAL_HEADER, lower-cased). */
+export function isCredential(name: string): boolean {
   return (traitsOf(name) & CREDENTIAL) !== 0;
 }
 

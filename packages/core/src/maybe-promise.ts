@@ -9,6 +9,11 @@ import type { MaybePromise } from './types.js';
  */
 export type Thenable = { readonly then?: unknown } | null | undefined;
 
+/** What a MaybePromise is once the inline test said it is not a promise (the cast stays checked against its type). */
+export type Resolved<T> = Exclude<T, PromiseLike<unknown>>;
+/** What a MaybePromise is once the inline test said it is one. */
+export type Pending<T> = Extract<T, PromiseLike<unknown>>;
+
 /** A promise, or any thenable a store, scheme or handler may return. */
 export function isThenable<T>(value: MaybePromise<T> | PromiseLike<T>): value is PromiseLike<T> {
   return typeof (value as { then?: unknown } | null | undefined)?.then === 'function';

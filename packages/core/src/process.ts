@@ -1,10 +1,10 @@
 import type { Delivery, Ordering, Progress } from './accept.js';
-import type { ClaimOutcome, Dedupe, Lease, Report } from './dedupe.js';
+import type { Dedupe, Lease, Report } from './dedupe.js';
 import { storeUnavailable } from './dedupe.js';
 import type { Dispatcher } from './dispatch.js';
 import type { Envelope } from './envelope.js';
 import { HookgateError, isHookgateError } from './errors.js';
-import { isThenable, type Thenable } from './maybe-promise.js';
+import { isThenable, type Resolved, type Thenable } from './maybe-promise.js';
 import type { Admission } from './ordering.js';
 import type { DeliveryContext, MaybePromise } from './types.js';
 
@@ -56,7 +56,7 @@ export class ProcessStage {
     if (typeof (claiming as Thenable)?.then === 'function') {
       return Promise.resolve(claiming).then((lease) => this.#run(delivery, lease, progress));
     }
-    return this.#run(delivery, claiming as ClaimOutcome, progress);
+    return this.#run(delivery, claiming as Resolved<typeof claiming>, progress);
   }
 
   #run(delivery: Delivery, lease: Lease | 'duplicate' | undefined, progress: Progress): MaybePromise<ProcessOutcome> {
@@ -83,7 +83,7 @@ export class ProcessStage {
     if (typeof (claim as Thenable)?.then === 'function') {
       return Promise.resolve(claim).then((settled) => claimed(delivery, progress, key, settled));
     }
-    return claimed(delivery, progress, key, claim as ClaimOutcome);
+    return claimed(delivery, progress, key, claim as Resolved<typeof claim>);
   }
 
   /**

@@ -12,7 +12,7 @@ import type { Envelope } from './envelope.js';
 import { configError, type HookgateError, outcomeOf, positiveOption, toHookgateError } from './errors.js';
 import { type DeliveryLogOptions, LogRecorder } from './log/recorder.js';
 import { dedupeKeyForReplay, envelopeForReplay, type ReplayOptions } from './log/replay.js';
-import { isThenable, type Thenable } from './maybe-promise.js';
+import { isThenable, type Pending, type Resolved, type Thenable } from './maybe-promise.js';
 import {
   type DeliveryTelemetry,
   type ObservabilityOptions,
@@ -309,11 +309,11 @@ class HookgateReceiver<E extends EventSchemas> implements Receiver<E> {
   handleInto(request: ReceiverRequest, respond: (response: ReceiverResponse) => void): void {
     const answer = this.#answer(request);
     if (typeof (answer as Thenable)?.then !== 'function') {
-      respond(answer as ReceiverResponse);
+      respond(answer as Resolved<typeof answer>);
       return;
     }
     // Answered later, a throw from `respond` has no caller to go back to: onError hears it.
-    (answer as Promise<ReceiverResponse>)
+    (answer as Pending<typeof answer>)
       .then(respond, (error: unknown) => respond(errorResponse(toHookgateError(error))))
       .then(undefined, (error: unknown) => this.reportError(error));
   }
@@ -344,7 +344,7 @@ class HookgateReceiver<E extends EventSchemas> implements Receiver<E> {
       return this.#failed(caught, progress, started, telemetry);
     }
     if (typeof (running as Thenable)?.then !== 'function') {
-      return this.#answered(running as Answer, progress, started, telemetry);
+      return this.#answered(running as Resolved<typeof running>, progress, started, telemetry);
     }
     return Promise.resolve(running).then(
       (answer) => this.#answered(answer, progress, started, telemetry),
@@ -380,7 +380,7 @@ class HookgateReceiver<E extends EventSchemas> implements Receiver<E> {
     if (typeof (accepting as Thenable)?.then === 'function') {
       return Promise.resolve(accepting).then((accepted) => this.#proceed(accepted, progress));
     }
-    return this.#proceed(accepting as Accepted, progress);
+    return this.#proceed(accepting as Resolved<typeof accepting>, progress);
   }
 
   #proceed(accepted: Accepted, progress: Progress): MaybePromise<Answer> {

@@ -229,6 +229,10 @@ describe('readHeaders', () => {
     expect(unnamedCredentials(['webhook-signature', 'X-Custom-Mac', 'x-gitlab-token'])).toEqual(['x-custom-mac']);
     expect(unnamedCredentials(['webhook-signature', 'svix-signature'])).toBeUndefined();
     expect(unnamedCredentials(undefined)).toBeUndefined();
+    // A scheme written by hand that lists them wrongly is told so when the receiver is built.
+    for (const wrong of ['x-mac', [1], [undefined]]) {
+      expect(() => unnamedCredentials(wrong as unknown as string[])).toThrow(/signatureHeaders must be an array/);
+    }
   });
 
   test('names past the remembered thousand are judged as carefully', () => {

@@ -2,6 +2,7 @@ import { createReceiver, standardWebhooks } from '@hookgate/core';
 import {
   type AdaptableReceiver,
   answerRequest,
+  checkResponse,
   HookgateError,
   type ReceiverRequest,
   type ReceiverResponse,
@@ -295,5 +296,18 @@ describe('answerRequest with a real receiver', () => {
     expect(call.atReturn).toBe(0);
     gate.resolve();
     expect((await onlyAnswer(call)).status).toBe(200);
+  });
+});
+
+describe('checkResponse', () => {
+  test('a header pair Node accepted once is accepted again; another value for its name is still checked', () => {
+    const answer = (value: string) => ({ status: 200, headers: { 'x-kind': value }, body: '' });
+    expect(checkResponse(answer('a'))).toBeUndefined();
+    expect(checkResponse(answer('a'))).toBeUndefined();
+    expect(checkResponse(answer('bad\nvalue'))).toBeInstanceOf(Error);
+    expect(checkResponse(answer('a'))).toBeUndefined();
+    // A credential's value is never remembered, and checked every time.
+    expect(checkResponse({ status: 200, headers: { 'set-cookie': 'a=b' }, body: '' })).toBeUndefined();
+    expect(checkResponse({ status: 200, headers: { 'set-cookie': 'a=\r\nb' }, body: '' })).toBeInstanceOf(Error);
   });
 });

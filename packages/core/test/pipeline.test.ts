@@ -467,6 +467,24 @@ describe('what handlers see', () => {
     expect(res.status).toBe(200);
     expect(names).toEqual(['user-agent']);
   });
+
+  test('a configured header named like an Object property reads as absent, not as the inherited value', async () => {
+    // The scheme reads node:http's own record (a plain object): `constructor` is Object's unless sent.
+    const seen: [string | undefined, string | undefined][] = [];
+    const receiver = createReceiver({
+      scheme: hmac({ secret: 'mac-secret', header: 'x-mac', idHeader: 'constructor', typeHeader: 'toString' }),
+    }).onAny((_event, ctx) => {
+      seen.push([ctx.id, ctx.type]);
+    });
+    const body = JSON.stringify({ data: 1 });
+    const mac = createHmac('sha256', 'mac-secret').update(body).digest('hex');
+    await receiver.handle(post({ 'x-mac': mac }, body));
+    await receiver.handle(post({ 'x-mac': mac, constructor: 'evt_1' }, body));
+    expect(seen).toEqual([
+      [undefined, undefined],
+      ['evt_1', undefined],
+    ]);
+  });
 });
 
 describe('configuration mistakes are caught when the receiver is built', () => {

@@ -1,4 +1,5 @@
 import { validateHeaderName, validateHeaderValue } from 'node:http';
+import { isCredential } from '../headers.js';
 import type { ReceiverResponse } from '../types.js';
 import { type AdaptableReceiver, reportUnwritable, unwritable, unwritableResponse } from './report.js';
 
@@ -18,7 +19,9 @@ export function checkResponse(response: ReceiverResponse): Error | undefined {
     } catch (error) {
       return error as Error;
     }
-    if (writableHeaders.size < MAX_REMEMBERED) writableHeaders.set(name, value);
+    if (value.length <= MAX_REMEMBERED_VALUE && !isCredential(name) && writableHeaders.size < MAX_REMEMBERED) {
+      writableHeaders.set(name, value);
+    }
   }
   return undefined;
 }
@@ -31,6 +34,11 @@ export function checkResponse(response: ReceiverResponse): Error | undefined {
 const writableHeaders = new Map<string, string>();
 /** Names remembered, at most: a handler inventing names must not grow memory. */
 const MAX_REMEMBERED = 100;
+/**
+ * The longest value remembered. Short and never a credential's (set-cookie, authorization…):
+ * what stays in memory for the process's life is a content type, a Retry-After, an Allow.
+ */
+const MAX_REMEMBERED_VALUE = 64;
 
 /**
  * The answer as it is when it can be written; else a 500 `internal_error`,

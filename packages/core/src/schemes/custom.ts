@@ -32,7 +32,7 @@ import {
   type SecretOptions,
   verifiedBy,
 } from './secrets.js';
-import { requireHeader, throwingUnmatched } from './shared.js';
+import { headerNamed, requireHeader, throwingUnmatched } from './shared.js';
 
 export type CustomAlgorithm =
   | 'hmac-sha1'
@@ -426,9 +426,9 @@ export function custom(options: CustomOptions): Scheme {
       const id =
         verified.id ??
         (idPath === undefined ? undefined : textAt(payload, idPath)) ??
-        (idHeader === undefined ? undefined : request.headers[idHeader] || undefined);
+        (idHeader === undefined ? undefined : headerNamed(request, idHeader) || undefined);
       const type =
-        (typeHeader === undefined ? undefined : request.headers[typeHeader] || undefined) ??
+        (typeHeader === undefined ? undefined : headerNamed(request, typeHeader) || undefined) ??
         (typePath === undefined ? undefined : textAt(payload, typePath));
       return { id, type };
     },

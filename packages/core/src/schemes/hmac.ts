@@ -3,6 +3,7 @@ import type { Scheme, SchemeRequest } from '../types.js';
 import { collectSecrets, hmacKeyring, hmacMatcher, type SecretOptions, verifiedBy } from './secrets.js';
 import {
   type HmacAlgorithm,
+  headerNamed,
   parseTimestampHeader,
   requireHeader,
   type SignatureEncoding,
@@ -111,12 +112,12 @@ export function hmac(options: HmacOptions): Scheme {
       return verifiedBy(keys.match(matcher, parts, candidates), id, timestamp);
     },
     describe(payload, request, verified) {
-      const typeFromHeader = typeHeader === undefined ? undefined : request.headers[typeHeader] || undefined;
+      const typeFromHeader = typeHeader === undefined ? undefined : headerNamed(request, typeHeader) || undefined;
       // Signed id first, then the signed body's, and only then an unsigned header.
       const id =
         verified.id ??
         (options.idField === undefined ? undefined : stringField(payload, options.idField)) ??
-        (idHeader === undefined ? undefined : request.headers[idHeader] || undefined);
+        (idHeader === undefined ? undefined : headerNamed(request, idHeader) || undefined);
       return { id, type: typeFromHeader ?? stringField(payload, typeField) };
     },
   });

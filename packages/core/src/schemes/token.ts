@@ -2,7 +2,7 @@ import { secretMatcher } from '../crypto/index.js';
 import { configError } from '../errors.js';
 import type { MaybePromise, RedeliveryProfile, Scheme } from '../types.js';
 import { collectSecrets, Keyring, type SecretInput, verifiedBy } from './secrets.js';
-import { requireHeader, stringField, throwingUnmatched } from './shared.js';
+import { headerNamed, requireHeader, stringField, throwingUnmatched } from './shared.js';
 
 export interface TokenOptions {
   /** Names the scheme in dedupe keys and records. Default `token`. */
@@ -61,10 +61,10 @@ export function token(options: TokenOptions): Scheme {
     check(request) {
       const presented = requireHeader(request, header);
       const matched = ring.match(anyTokenMatches, presented, undefined);
-      return verifiedBy(matched, idHeader === undefined ? undefined : request.headers[idHeader] || undefined);
+      return verifiedBy(matched, idHeader === undefined ? undefined : headerNamed(request, idHeader) || undefined);
     },
     describe(payload, request, verified) {
-      const typeFromHeader = typeHeader === undefined ? undefined : request.headers[typeHeader] || undefined;
+      const typeFromHeader = typeHeader === undefined ? undefined : headerNamed(request, typeHeader) || undefined;
       return { id: verified.id, type: typeFromHeader ?? stringField(payload, typeField) };
     },
   });
