@@ -424,12 +424,8 @@ export function custom(options: CustomOptions): Scheme {
     ...(respond ? { respond } : {}),
     describe(payload, request, verified) {
       const id =
-        verified.id ??
-        (idPath === undefined ? undefined : textAt(payload, idPath)) ??
-        (idHeader === undefined ? undefined : headerNamed(request, idHeader) || undefined);
-      const type =
-        (typeHeader === undefined ? undefined : headerNamed(request, typeHeader) || undefined) ??
-        (typePath === undefined ? undefined : textAt(payload, typePath));
+        verified.id ?? (idPath === undefined ? undefined : textAt(payload, idPath)) ?? headerNamed(request, idHeader);
+      const type = headerNamed(request, typeHeader) ?? (typePath === undefined ? undefined : textAt(payload, typePath));
       return { id, type };
     },
   });

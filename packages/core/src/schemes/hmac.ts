@@ -112,12 +112,12 @@ export function hmac(options: HmacOptions): Scheme {
       return verifiedBy(keys.match(matcher, parts, candidates), id, timestamp);
     },
     describe(payload, request, verified) {
-      const typeFromHeader = typeHeader === undefined ? undefined : headerNamed(request, typeHeader) || undefined;
+      const typeFromHeader = headerNamed(request, typeHeader);
       // Signed id first, then the signed body's, and only then an unsigned header.
       const id =
         verified.id ??
         (options.idField === undefined ? undefined : stringField(payload, options.idField)) ??
-        (idHeader === undefined ? undefined : headerNamed(request, idHeader) || undefined);
+        headerNamed(request, idHeader);
       return { id, type: typeFromHeader ?? stringField(payload, typeField) };
     },
   });

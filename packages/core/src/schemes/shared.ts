@@ -26,18 +26,18 @@ export function verifiedWhen(
 }
 
 /**
- * A header by a name a scheme was configured with: its text, else undefined. The record may
- * be the caller's own (node:http's), which inherits from Object.prototype: a name such as
- * `constructor` reads as absent, not as Object's function.
+ * A header by a name a scheme was configured with (none: undefined): its text, undefined when
+ * absent or empty. The record may be the caller's own (node:http's), which inherits from
+ * Object.prototype: a name such as `constructor` reads as absent, not as Object's function.
  */
-export function headerNamed(request: SchemeRequest, name: string): string | undefined {
-  const value: unknown = request.headers[name];
-  return typeof value === 'string' ? value : undefined;
+export function headerNamed(request: SchemeRequest, name: string | undefined): string | undefined {
+  const value: unknown = name === undefined ? undefined : request.headers[name];
+  return typeof value === 'string' && value !== '' ? value : undefined;
 }
 
 export function requireHeader(request: SchemeRequest, name: string): string {
   const value = headerNamed(request, name);
-  if (value === undefined || value === '') throw rejection('missing_header', `Missing required header ${name}`);
+  if (value === undefined) throw rejection('missing_header', `Missing required header ${name}`);
   return value;
 }
 

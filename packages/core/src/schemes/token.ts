@@ -61,10 +61,10 @@ export function token(options: TokenOptions): Scheme {
     check(request) {
       const presented = requireHeader(request, header);
       const matched = ring.match(anyTokenMatches, presented, undefined);
-      return verifiedBy(matched, idHeader === undefined ? undefined : headerNamed(request, idHeader) || undefined);
+      return verifiedBy(matched, headerNamed(request, idHeader));
     },
     describe(payload, request, verified) {
-      const typeFromHeader = typeHeader === undefined ? undefined : headerNamed(request, typeHeader) || undefined;
+      const typeFromHeader = headerNamed(request, typeHeader);
       return { id: verified.id, type: typeFromHeader ?? stringField(payload, typeField) };
     },
   });
