@@ -21,6 +21,24 @@ export function underCallgrind(
   });
 }
 
+/** Zeroes the counts of a process running under callgrind: what runs after is what is counted. */
+export function zeroCounts(pid: number | undefined): void {
+  execFileSync('callgrind_control', ['-z', String(pid)], { stdio: 'ignore' });
+}
+
+/** Exits with a clear message when valgrind is not installed. */
+export function requireValgrind(command: string): void {
+  try {
+    execFileSync('valgrind', ['--version'], { stdio: 'ignore' });
+  } catch {
+    process.stderr.write(`${command} needs valgrind (apt-get install valgrind)\n`);
+    process.exit(1);
+  }
+}
+
+/** An instruction count as printed: whole, with thousands separators, right-aligned. */
+export const thousands = (value: number) => Math.round(value).toLocaleString('en-US').padStart(9);
+
 /** Instructions per counted request: all of them, and those of full garbage collections and of the compilers. */
 export interface Count {
   total: number;

@@ -9,22 +9,22 @@
  * them). A run takes one to three minutes, not the HTTP pairs' six, and repeats
  * closely (the floor read 117,942 and 117,896 steady; hookgate 128,953 with a
  * lump in its window and 127,328 without): the instrument for an A/B of a change
- * to the core, on the lowest steady count of two runs. Over HTTP the adapter and the framework add their own, so the judged
- * ratios stay `pnpm bench` (CPU time) and `pnpm bench:instructions` (HTTP).
+ * to the core, on the lowest steady count of two runs. Over HTTP the adapter and
+ * the framework add their own, so the judged ratios stay `pnpm bench` (CPU time)
+ * and `pnpm bench:instructions` (HTTP).
  *
  *   pnpm bench:instructions:core                       # hookgate and the floor, side by side
  *   pnpm bench:instructions:core --warmup=15000 --requests=20000
  *
  * Needs valgrind (`apt-get install valgrind`).
  */
-import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import type { IncomingHttpHeaders } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createReceiver, type ReceiverResponse, standardWebhooks } from '@hookgate/core';
-import { type Count, countFile, steady, underCallgrind } from './callgrind.js';
+import { type Count, countFile, requireValgrind, steady, thousands, underCallgrind, zeroCounts } from './callgrind.js';
 import { EVENT_TYPE, SW_SECRET, signStandardWebhooks } from './fixtures.js';
 import { BODY } from './http.js';
 import { minimalReceiver, WEBHOOK_PATH } from './http-rows.js';
@@ -81,7 +81,7 @@ function runChild(variant: Variant): void {
   const step = stepFor(variant, deliveries);
   for (let n = 0; n < warmup; n++) step(n);
   // valgrind runs the program in its own process: this pid is the one callgrind counts.
-  execFileSync('callgrind_control', ['-z', String(process.pid)], { stdio: 'ignore' });
+  zeroCounts(process.pid);
   for (let n = warmup; n < warmup + counted; n++) step(n);
 }
 
@@ -100,12 +100,7 @@ function measure(variant: Variant, dir: string): Promise<Count> {
 }
 
 async function main(): Promise<void> {
-  try {
-    execFileSync('valgrind', ['--version'], { stdio: 'ignore' });
-  } catch {
-    process.stderr.write('bench:instructions:core needs valgrind (apt-get install valgrind)\n');
-    process.exit(1);
-  }
+  requireValgrind('bench:instructions:core');
   const dir = mkdtempSync(join(tmpdir(), 'hookgate-ir-core-'));
   let counts: Count[];
   try {
@@ -113,7 +108,6 @@ async function main(): Promise<void> {
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
-  const thousands = (value: number) => Math.round(value).toLocaleString('en-US').padStart(9);
   const lines = [
     `receiver.handleInto in-process, instructions per delivery (callgrind; ${counted} counted after ${warmup}; 1 KiB Standard Webhooks, fresh ids)`,
     `${'variant'.padEnd(10)}| ${'steady'.padStart(9)} | ${'total'.padStart(9)} | steady over the floor`,

@@ -21,14 +21,13 @@
  *
  * Needs valgrind (`apt-get install valgrind`). Two servers run at a time.
  */
-import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { Agent, request } from 'node:http';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { type Count, countFile, steady, underCallgrind } from './callgrind.js';
+import { type Count, countFile, requireValgrind, steady, thousands, underCallgrind, zeroCounts } from './callgrind.js';
 import { BODY, headersFor } from './http.js';
 import { type DeliveryKind, HTTP_ROWS, type HttpRow, WEBHOOK_PATH } from './http-rows.js';
 
@@ -43,12 +42,7 @@ const only = (flag('only') ?? '').split(',').filter(Boolean);
 const SERVER = fileURLToPath(new URL('./instructions-server.ts', import.meta.url));
 const log = (line: string) => process.stderr.write(`${line}\n`);
 
-try {
-  execFileSync('valgrind', ['--version'], { stdio: 'ignore' });
-} catch {
-  log('bench:instructions needs valgrind (apt-get install valgrind)');
-  process.exit(1);
-}
+requireValgrind('bench:instructions');
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -101,7 +95,7 @@ async function measure(row: HttpRow, port: number, dir: string): Promise<Count> 
   const agent = new Agent({ keepAlive: true, maxSockets: 4 });
   await send(port, warmup, row.delivery, agent);
   // valgrind runs the program in its own process: the pid is the server's.
-  execFileSync('callgrind_control', ['-z', String(server.pid)], { stdio: 'ignore' });
+  zeroCounts(server.pid);
   await send(port, counted, row.delivery, agent);
   agent.destroy();
   const code = await exited;
@@ -144,7 +138,6 @@ try {
   rmSync(dir, { recursive: true, force: true });
 }
 
-const thousands = (value: number) => Math.round(value).toLocaleString('en-US').padStart(9);
 /** A row's count as printed: steady (full GCs and compiling beside it), then the total. */
 const shown = (count: Count) =>
   `${thousands(steady(count))} ${`(+${Math.round(count.gc / 1000)}k gc, +${Math.round(count.compiler / 1000)}k compile)`.padEnd(24)} ${thousands(count.total)}`;
